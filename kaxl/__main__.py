@@ -1,0 +1,3 @@
+from kaxl.cli import main
+
+main()

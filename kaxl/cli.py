@@ -1,0 +1,120 @@
+"""The `kaxl` command: a thin mirror of the library (each command calls one library function).
+
+Exit codes (SPEC §5): 0 clean, 1 findings of severity error, 2 could not read / bad usage.
+A bad workbook never produces a traceback: :class:`kaxl.errors.KaxlError` is printed in both
+languages; anything unexpected is reported as an internal error with a hint, not a stack.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kaxl import __version__
+from kaxl.errors import KaxlError
+
+SHANGHAI = "Asia/Shanghai"
+
+
+def today() -> dt.date:
+    """The CLI's clock (the core never reads one): today's date in China."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(SHANGHAI)).date()
+
+
+def parse_as_of(value: str | None) -> dt.date:
+    if not value:
+        return today()
+    from kaxl.normalize import UNREADABLE, norm_date
+
+    parsed = norm_date(value)
+    if parsed in (None, UNREADABLE):
+        raise click.BadParameter(f"“{value}” 不是有效日期，请用 YYYY-MM-DD / '{value}' is not a date; use YYYY-MM-DD")
+    return parsed
+
+
+def _utf8_streams() -> None:
+    """Chinese text must survive a Windows console or a pipe with a legacy code page."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8", errors="replace")  # type: ignore[attr-defined]
+        except (AttributeError, ValueError):
+            pass
+
+
+def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn KaxlError (and any surprise) into a bilingual message and exit code 2."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except KaxlError as exc:
+            click.echo(exc.bilingual(), err=True)
+            sys.exit(2)
+        except (click.ClickException, click.exceptions.Exit, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the user must never see a stack trace
+            if os.environ.get("KAXL_DEBUG"):
+                raise
+            click.echo(f"kaxl 内部错误：{type(exc).__name__}: {exc}\n"
+                       f"kaxl internal error: {type(exc).__name__}: {exc}\n"
+                       "请把这条信息和文件发给 IT / Please send this message and the file to IT "
+                       "(set KAXL_DEBUG=1 for details).", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+as_of_option = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
+                            help="Reference date for deadlines (default: today in Asia/Shanghai). 基准日期。")
+ledgers_argument = click.argument("ledgers", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kaxl")
+def main() -> None:
+    """kaxl — 大客户销售 SOP 台账校验 / key-account sales SOP on your Excel ledger.
+
+    Check a ledger, annotate it, build the managers' summary and the weekly digest.
+    Several ledgers given together are one portfolio.
+    """
+    _utf8_streams()
+
+
+@main.command()
+@ledgers_argument
+@as_of_option
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON document of SPEC §5 instead of text.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the text output.")
+@click.option("--limit", type=int, default=200, show_default=True, help="Findings to print in text mode (0 = all).")
+@friendly
+def check(ledgers: tuple[Path, ...], as_of: str | None, as_json: bool, lang: str, limit: int) -> None:
+    """Check LEDGERS against the SOP: findings, alerts, scores. 校验台账。
+
+    Exit code 0 when there is no error, 1 when errors were found, 2 when a file cannot be read.
+    """
+    from kaxl.api import check_files
+    from kaxl.reports.console import render
+
+    result = check_files(ledgers, parse_as_of(as_of))
+    if as_json:
+        from kaxl.reports.jsonout import to_document
+
+        click.echo(json.dumps(to_document(result), ensure_ascii=False, indent=1))
+    else:
+        click.echo(render(result, lang, None if limit == 0 else limit), nl=False)
+    sys.exit(result.exit_code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,256 @@
+"""The check: ledger frames + settings + as_of → findings, alerts, scores, KPIs.
+
+Everything here is a pure function of its inputs (no clock, no I/O): the CLI, the Excel
+buttons, the summary and the digest all call :func:`run_check` on a ledger they read once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from kaxl.findings import SEVERITY_ORDER, Finding
+from kaxl.ledger import Ledger
+
+SCHEMA_VERSION = "1.0"
+
+# The SOP rule modules, in SOP order. Each exposes ``run(ctx: RuleContext) -> RuleOutput``.
+SOP_MODULES = (
+    "kaxl.validators.initiation",
+    "kaxl.validators.stakeholders",
+    "kaxl.validators.proposal",
+    "kaxl.validators.bids",
+    "kaxl.validators.contracts",
+    "kaxl.validators.renewals",
+    "kaxl.validators.receivables",
+    "kaxl.validators.risks",
+)
+
+ALERT_COLUMNS = [
+    "project_id", "customer", "rule", "kind", "severity", "owner_role", "owner", "due_date", "days",
+    "contract_id", "installment", "escalation_level", "amount", "message_zh", "message_en",
+    "account_manager", "cell",
+]
+
+
+@dataclass
+class Upcoming:
+    """A node whose deadline is still ahead: not a finding, an alert "due in N working days"."""
+
+    project_id: str
+    rule: str
+    owner_role: str
+    owner: str | None
+    due_date: dt.date
+    days: int  # negative: days ahead (working days for working-day rules, calendar otherwise)
+    message_zh: str
+    message_en: str
+    cell: str | None = None
+    contract_id: str | None = None
+    installment: int | None = None
+    amount: float | None = None
+
+
+@dataclass
+class RuleContext:
+    ledger: Ledger
+    settings: Any  # kaxl.settings.Settings
+    calendar: Any  # kaxl.workdays.WorkCalendar
+    as_of: dt.date
+
+
+@dataclass
+class RuleOutput:
+    findings: list[Finding] = field(default_factory=list)
+    upcoming: list[Upcoming] = field(default_factory=list)
+
+
+@dataclass
+class CheckResult:
+    as_of: dt.date
+    ledger: Ledger
+    settings: Any
+    findings: list[Finding]
+    alerts: pd.DataFrame
+    projects: pd.DataFrame
+    receivables: pd.DataFrame
+    kpis: dict[str, Any]
+    kpis_by_manager: dict[str, dict[str, Any]]
+    deductions: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {"error": 0, "warning": 0, "info": 0}
+        for finding in self.findings:
+            counts[finding.severity] = counts.get(finding.severity, 0) + 1
+        return counts
+
+    @property
+    def exit_code(self) -> int:
+        """0 clean, 1 errors found (SPEC §5); 2 is raised before a result exists."""
+        return 1 if self.counts["error"] else 0
+
+
+def run_check(ledger: Ledger, as_of: dt.date) -> CheckResult:
+    """Every rule of SPEC §3 and every computed value of §4, on an already-read ledger."""
+    from kaxl.validators.references import no_data_yet, validate_references
+    from kaxl.validators.schema import validate_schema
+
+    findings: list[Finding] = list(ledger.findings)
+    findings += validate_schema(ledger)
+    findings += validate_references(ledger)
+    findings += no_data_yet(ledger)
+    settings, calendar, setup_findings = _settings_and_calendar(ledger)
+    findings += setup_findings
+    ctx = RuleContext(ledger, settings, calendar, as_of)
+    upcoming: list[Upcoming] = []
+    for name in SOP_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # not written yet
+                continue
+            raise
+        output: RuleOutput = module.run(ctx)
+        findings += output.findings
+        upcoming += output.upcoming
+    findings += getattr(calendar, "findings", lambda: [])()
+    findings = attach_owners(ledger, dedupe(findings))
+    findings.sort(key=Finding.sort_key)
+    enrich = _optional("kaxl.enrich")
+    projects = enrich.projects(ctx, findings) if enrich else _basic_projects(ledger)
+    receivables = enrich.receivables(ctx) if enrich else pd.DataFrame()
+    deductions = enrich.deductions(ctx) if enrich and hasattr(enrich, "deductions") else pd.DataFrame()
+    kpi_module = _optional("kaxl.kpis")
+    kpis = kpi_module.portfolio_kpis(ctx, projects, receivables) if kpi_module else {}
+    by_manager = kpi_module.kpis_by_manager(ctx, projects, receivables) if kpi_module else {}
+    alerts = build_alerts(ledger, findings, upcoming)
+    return CheckResult(as_of, ledger, settings, findings, alerts, projects, receivables, kpis, by_manager, deductions)
+
+
+def _optional(name: str):
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            return None
+        raise
+
+
+def _settings_and_calendar(ledger: Ledger):
+    from kaxl.settings import read_settings
+
+    settings, findings = read_settings(ledger)
+    workdays = _optional("kaxl.workdays")
+    calendar = workdays.WorkCalendar.from_ledger(ledger, settings) if workdays else None
+    if workdays and hasattr(calendar, "setup_findings"):
+        findings += calendar.setup_findings
+    return settings, calendar, findings
+
+
+def dedupe(findings: list[Finding]) -> list[Finding]:
+    """One finding per problem: on one cell, a schema rule keeps only its most specific finding.
+
+    An unreadable value (SCH-004) or an uncached formula (SCH-010) also leaves the cell empty,
+    which would otherwise be reported again as "required cell empty" (SCH-003).
+    """
+    specific = {(f.file, f.cell) for f in findings if f.rule in ("SCH-004", "SCH-010") and f.cell}
+    seen: set[tuple] = set()
+    out: list[Finding] = []
+    for finding in findings:
+        if finding.rule == "SCH-003" and (finding.file, finding.cell) in specific:
+            continue
+        key = (finding.rule, finding.file, finding.cell, finding.project_id, finding.message_en)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(finding)
+    return out
+
+
+_ROLE_COLUMN = {"AM": "account_manager", "PS": "presales", "CO": "commercial_ops"}
+
+
+def attach_owners(ledger: Ledger, findings: list[Finding]) -> list[Finding]:
+    """Give every finding on a project's row its project_id and the person who owns the fix."""
+    projects = _projects_by_id(ledger)
+    contract_project = dict(zip(ledger.frames["contracts"]["contract_id"], ledger.frames["contracts"]["project_id"]))
+    row_project: dict[tuple[str | None, str, int], str] = {}
+    for key, frame in ledger.frames.items():
+        if frame.empty:
+            continue
+        if "project_id" in frame.columns:
+            ids = frame["project_id"]
+        elif key == "receivables":
+            ids = frame["contract_id"].map(contract_project)
+        else:
+            continue
+        for src_id, group in frame.groupby("_src"):
+            source = ledger.sources[key][int(src_id)]
+            for row, pid in zip(group["_row"], ids.loc[group.index]):
+                if isinstance(pid, str):
+                    row_project[(source.file, source.title, int(row))] = pid
+    out: list[Finding] = []
+    for finding in findings:
+        project_id = finding.project_id
+        if project_id is None and finding.sheet is not None and finding.row is not None:
+            project_id = row_project.get((finding.file, finding.sheet, finding.row))
+        owner = finding.owner
+        if owner is None and project_id is not None and project_id in projects.index and finding.owner_role:
+            row = projects.loc[project_id]
+            person = row.get(_ROLE_COLUMN.get(finding.owner_role, "account_manager"))
+            owner = person if isinstance(person, str) else row.get("account_manager")
+            owner = owner if isinstance(owner, str) else None
+        if project_id != finding.project_id or owner != finding.owner:
+            finding = finding.with_owner(project_id, finding.owner_role, owner)
+        out.append(finding)
+    return out
+
+
+def _projects_by_id(ledger: Ledger) -> pd.DataFrame:
+    """Projects indexed by id (first row of a duplicated id; rows without an id left out)."""
+    projects = ledger.frames["projects"]
+    return projects[projects["project_id"].notna()].drop_duplicates("project_id").set_index("project_id")
+
+
+def _basic_projects(ledger: Ledger) -> pd.DataFrame:
+    columns = ["project_id", "customer", "stage", "status", "lead_date", "estimated_amount", "account_manager"]
+    return ledger.frames["projects"][columns].copy()
+
+
+def build_alerts(ledger: Ledger, findings: list[Finding], upcoming: list[Upcoming]) -> pd.DataFrame:
+    """Findings someone must act on (SOP rules, not schema hygiene) plus upcoming nodes."""
+    projects = _projects_by_id(ledger)
+    rows: list[dict[str, Any]] = []
+    for f in findings:
+        if f.rule.startswith(("SCH-", "SET-", "CAL-")) or f.severity == "info" or f.project_id is None:
+            continue
+        rows.append({"project_id": f.project_id, "rule": f.rule, "kind": "finding", "severity": f.severity,
+                     "owner_role": f.owner_role, "owner": f.owner, "due_date": f.due_date,
+                     "message_zh": f.message_zh, "message_en": f.message_en, "cell": f.cell, "days": f.days,
+                     "contract_id": f.contract_id, "installment": f.installment,
+                     "escalation_level": f.escalation_level, "amount": f.amount})
+    for u in upcoming:
+        rows.append({"project_id": u.project_id, "rule": u.rule, "kind": "upcoming", "severity": "info",
+                     "owner_role": u.owner_role, "owner": u.owner, "due_date": u.due_date, "days": u.days,
+                     "contract_id": u.contract_id, "installment": u.installment, "amount": u.amount,
+                     "message_zh": u.message_zh, "message_en": u.message_en, "cell": u.cell})
+    alerts = pd.DataFrame(rows, columns=ALERT_COLUMNS)
+    if alerts.empty:
+        return alerts
+    alerts["customer"] = alerts["project_id"].map(projects["customer"]) if not projects.empty else None
+    alerts["account_manager"] = alerts["project_id"].map(projects["account_manager"]) if not projects.empty else None
+    alerts["_sev"] = alerts["severity"].map(SEVERITY_ORDER)
+    alerts = alerts.sort_values(["_sev", "due_date", "project_id"], na_position="last", kind="stable")
+    return alerts.drop(columns="_sev").reset_index(drop=True)
+
+
+def result_json(result: CheckResult) -> dict[str, Any]:
+    """The JSON document of SPEC §5."""
+    from kaxl.reports.jsonout import to_document
+
+    return to_document(result)

@@ -1,0 +1,87 @@
+"""A finding: one problem, on one cell, with everything SPEC §3 says it must carry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from kaxl.rules import rule
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    severity: str
+    message_zh: str
+    message_en: str
+    sheet: str | None = None  # sheet title as in the workbook
+    row: int | None = None  # Excel row, 1-based
+    column: str | None = None  # header as in the workbook
+    cell: str | None = None  # "回款台账!F12"
+    project_id: str | None = None
+    owner_role: str | None = None
+    owner: str | None = None
+    due_date: dt.date | None = None
+    file: str | None = None  # which ledger of a portfolio
+    # Set by rules on receivables and deadlines, so alerts can carry them (SPEC §5 alerts).
+    days: int | None = None  # overdue > 0
+    contract_id: str | None = None
+    installment: int | None = None
+    escalation_level: int | None = None
+    amount: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["due_date"] = self.due_date.isoformat() if self.due_date else None
+        return data
+
+    def sort_key(self) -> tuple:
+        return (SEVERITY_ORDER.get(self.severity, 9), self.file or "", self.sheet or "", self.row or 0,
+                self.cell or "", self.rule)
+
+    def with_owner(self, project_id: str | None, owner_role: str | None, owner: str | None) -> Finding:
+        return replace(self, project_id=project_id, owner_role=owner_role, owner=owner)
+
+
+def make(rule_id: str, message_zh: str, message_en: str, **fields: Any) -> Finding:
+    """A finding whose severity and default owner role come from the rule registry."""
+    meta = rule(rule_id)
+    fields.setdefault("owner_role", meta.owner_role)
+    return Finding(rule=rule_id, severity=fields.pop("severity", meta.severity), message_zh=message_zh,
+                   message_en=message_en, **fields)
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_ref(sheet_title: str, col_index: int, row: int) -> str:
+    """The address as the user reads it: 回款台账!F12 (sheet quoted only when Excel would need it)."""
+    name = sheet_title
+    if any(ch in name for ch in " -'()&,;!") or not name:
+        name = "'" + name.replace("'", "''") + "'"
+    return f"{name}!{column_letter(col_index)}{row}"
+
+
+def quote(raw: object) -> str:
+    """How a message quotes what the user typed: dates as ISO, whole numbers without .0."""
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    if isinstance(raw, dt.datetime):
+        return raw.date().isoformat() if raw.time() == dt.time() else raw.isoformat(sep=" ")
+    if isinstance(raw, dt.date):
+        return raw.isoformat()
+    text = str(raw)
+    return text if len(text) <= 60 else text[:57] + "…"

@@ -1,0 +1,306 @@
+"""Normalise what people actually type into a cell (SPEC §2 "Cell values people actually type").
+
+Each normaliser is a total function of one raw cell value: it returns the typed value, ``None``
+for an empty cell, or :data:`UNREADABLE` — it never raises. The reader calls them once per
+*distinct* raw value of a column (see :func:`normalize_column`), so they can afford to be
+readable Python rather than clever vectorised code, and the property-based tests can pin them
+down one value at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kaxl.columns import Column
+
+
+class _Unreadable:
+    """Marker for "a value is there, but it cannot be read as this column's type"."""
+
+    _instance: _Unreadable | None = None
+
+    def __new__(cls) -> _Unreadable:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNREADABLE"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNREADABLE: Any = _Unreadable()
+
+# Full-width ASCII (！ to ～) and the ideographic space, as typed with a Chinese IME.
+_FULLWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
+_FULLWIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x200B: None, 0xFEFF: None})
+_FULLWIDTH.update({ord("。"): ord("."), ord("，"): ord(","), ord("－"): ord("-"), ord("／"): ord("/")})
+
+EXCEL_ERRORS = frozenset(
+    {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA", "#SPILL!", "#CALC!"}
+)
+# Excel's 1900 date system: serial 1 = 1900-01-01, with the phantom 1900-02-29 (serial 60).
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_MIN_DATE, _MAX_DATE = dt.date(1900, 1, 1), dt.date(9999, 12, 31)
+
+
+def clean_text(value: str) -> str:
+    """Full-width to half-width, invisible characters dropped, surrounding spaces stripped."""
+    return value.translate(_FULLWIDTH).strip()
+
+
+def is_blank(value: object) -> bool:
+    """Empty cell: None, NaN, or text that is only spaces."""
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and clean_text(value) == ""
+
+
+def _number_text(value: float) -> str:
+    """1001.0 → "1001": ids typed as numbers must read back as the text the user sees."""
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def norm_text(value: object) -> Any:
+    if is_blank(value):
+        return None
+    if isinstance(value, str):
+        text = clean_text(value)
+        return UNREADABLE if text in EXCEL_ERRORS else text
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return _number_text(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return clean_text(str(value))
+
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
+    re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+
+
+def _date_or_unreadable(year: int, month: int, day: int) -> Any:
+    try:
+        result = dt.date(year, month, day)
+    except ValueError:
+        return UNREADABLE
+    return result if result >= _MIN_DATE else UNREADABLE
+
+
+def norm_date(value: object) -> Any:
+    """Real Excel dates, serial numbers, 2026-03-05, 2026/3/5, 2026.3.5, 2026年3月5日, 20260305."""
+    if is_blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, bool):
+        return UNREADABLE
+    if isinstance(value, (int, float)):
+        number = float(value)
+        if math.isnan(number) or not number.is_integer() and number < 1:
+            return UNREADABLE
+        if 19000101 <= number <= 99991231 and number.is_integer():  # 20260305 typed as a number
+            digits = int(number)
+            return _date_or_unreadable(digits // 10000, digits // 100 % 100, digits % 100)
+        if 1 <= number < 2958466:  # an Excel serial date left in General format
+            return _EXCEL_EPOCH + dt.timedelta(days=int(number))
+        return UNREADABLE
+    if not isinstance(value, str):
+        return UNREADABLE
+    text = clean_text(value)
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            return _date_or_unreadable(*(int(g) for g in match.groups()))
+    if re.fullmatch(r"\d{5}(\.\d+)?", text):  # a serial number stored as text
+        return norm_date(float(text))
+    return UNREADABLE
+
+
+_MONEY_RE = re.compile(r"^([-+]?\d+(?:\.\d+)?)\s*(万|亿|千|w|W|k|K)?$")
+_MULTIPLIER = {None: 1.0, "千": 1e3, "k": 1e3, "K": 1e3, "万": 1e4, "w": 1e4, "W": 1e4, "亿": 1e8}
+
+
+def norm_number(value: object) -> Any:
+    """Money and plain numbers: 1,200,000 · ¥1,200,000.00 · 120万 · 1.2亿 · １２０万 → yuan."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        return UNREADABLE
+    if isinstance(value, (int, float)):
+        number = float(value)
+        return UNREADABLE if math.isnan(number) or math.isinf(number) else number
+    if not isinstance(value, str):
+        return UNREADABLE
+    text = clean_text(value)
+    negative = text.startswith("(") and text.endswith(")")
+    if negative:
+        text = text[1:-1]
+    text = re.sub(r"[¥￥$,\s]|RMB|CNY|人民币", "", text)
+    text = text.removesuffix("元").removesuffix("整")
+    match = _MONEY_RE.match(text)
+    if not match:
+        return UNREADABLE
+    number = float(match.group(1)) * _MULTIPLIER[match.group(2)]
+    number = round(number, 6)
+    return -number if negative else number
+
+
+def norm_ratio(value: object) -> Any:
+    """0.3 · 30% · 30 → 0.3 (a value above 1 in a ratio column is read as a percentage)."""
+    if is_blank(value):
+        return None
+    percent = False
+    if isinstance(value, str):
+        text = clean_text(value)
+        if text.endswith("%"):
+            percent, value = True, text[:-1]
+    number = norm_number(value)
+    if number is None or number is UNREADABLE:
+        return UNREADABLE if number is None else number
+    if percent or number > 1:
+        number = round(number / 100, 10)
+    return number
+
+
+def norm_int(value: object) -> Any:
+    """Whole numbers: 2, 2.0, "2", "２", "第2期"."""
+    if is_blank(value):
+        return None
+    if isinstance(value, str):
+        text = clean_text(value)
+        match = re.fullmatch(r"第?\s*([-+]?\d+)\s*[期轮次]?", text)
+        if match:
+            return int(match.group(1))
+    number = norm_number(value)
+    if number is None or number is UNREADABLE:
+        return UNREADABLE
+    return int(number) if float(number).is_integer() else UNREADABLE
+
+
+_TRUE = {"是", "y", "yes", "true", "1", "√", "✓", "✔", "对", "有", "t"}
+_FALSE = {"否", "n", "no", "false", "0", "×", "✗", "✘", "x", "无", "没有", "f"}
+
+
+def norm_bool(value: object) -> Any:
+    """是/否 · Y/N · yes/no · TRUE/FALSE · 1/0 · √/× · ✓/✗."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return {1: True, 0: False}.get(value, UNREADABLE) if not math.isnan(value) else None
+    if not isinstance(value, str):
+        return UNREADABLE
+    text = clean_text(value).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return UNREADABLE
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"[\s_\-]+", "", clean_text(text)).lower()
+
+
+def enum_normalizer(column: Column) -> Callable[[object], Any]:
+    """Chinese label or English key (any case, any spacing) → the key; unknown text is kept.
+
+    Unknown text is returned as-is so schema validation can report it as ``SCH-005`` and
+    quote it; the reader does not decide what is allowed, the schema does.
+    """
+    lookup: dict[str, str] = {}
+    for choice in column.choices:
+        for name in (choice.key, choice.zh, *choice.aliases, f"{choice.zh}{choice.key}", f"{choice.zh}({choice.key})"):
+            lookup[_fold(name)] = choice.key
+
+    def normalise(value: object) -> Any:
+        text = norm_text(value)
+        if text is None or text is UNREADABLE:
+            return text
+        return lookup.get(_fold(text), text)
+
+    return normalise
+
+
+def normalizer_for(column: Column) -> Callable[[object], Any]:
+    """The scalar normaliser for a column's declared type."""
+    if column.type == "enum":
+        return enum_normalizer(column)
+    return {
+        "text": norm_text,
+        "date": norm_date,
+        "money": norm_number,
+        "number": norm_number,
+        "ratio": norm_ratio,
+        "int": norm_int,
+        "bool": norm_bool,
+    }[column.type]
+
+
+def normalize_column(column: Column, raw: Sequence[object] | np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    """Normalise one column of raw cell values; returns (typed series, unreadable mask).
+
+    Ledgers repeat themselves (the same manager, stage, date, amount thousands of times), so
+    each distinct raw value is normalised once and the results are broadcast by code.
+    """
+    raw_array = np.asarray(raw, dtype=object)
+    codes, uniques = pd.factorize(raw_array, use_na_sentinel=True)
+    normalise = normalizer_for(column)
+    results = [normalise(u) for u in uniques]
+    bad = np.fromiter((r is UNREADABLE for r in results), dtype=bool, count=len(results))
+    unreadable = bad[codes] if len(results) else np.zeros(len(raw_array), dtype=bool)
+    unreadable &= codes >= 0
+    clean = [None if r is UNREADABLE else r for r in results]
+    return _typed(column, clean, codes), unreadable
+
+
+def _typed(column: Column, values: list[Any], codes: np.ndarray) -> pd.Series:
+    """Broadcast per-unique results into a typed column (NA where empty or unreadable)."""
+    kind = column.type
+    if kind == "date":
+        base = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype="datetime64[ns]")
+        out = np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[ns]")
+        taken = codes >= 0
+        out[taken] = base[codes[taken]] if len(base) else out[taken]
+        return pd.Series(out)
+    if kind in ("money", "number", "ratio"):
+        base = np.array([np.nan if v is None else v for v in values], dtype=float)
+        out = np.full(len(codes), np.nan)
+        taken = codes >= 0
+        out[taken] = base[codes[taken]] if len(base) else out[taken]
+        return pd.Series(out)
+    if kind == "int":
+        base_arr = pd.array(values, dtype="Int64")
+        out = pd.array([pd.NA] * len(codes), dtype="Int64") if len(base_arr) == 0 else base_arr.take(codes, allow_fill=True)
+        return pd.Series(out)
+    if kind == "bool":
+        base_arr = pd.array(values, dtype="boolean")
+        out = pd.array([pd.NA] * len(codes), dtype="boolean") if len(base_arr) == 0 else base_arr.take(codes, allow_fill=True)
+        return pd.Series(out)
+    base_obj = np.array(values + [None], dtype=object)
+    return pd.Series(base_obj[codes], dtype=object)  # code -1 picks the trailing None

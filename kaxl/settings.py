@@ -1,0 +1,148 @@
+"""Every threshold of the SOP, with its default, read from the ledger's `参数 Settings` tab.
+
+SPEC §1: all numbers are defaults that live in the Settings tab and can be changed there
+without touching code. The definitions below are the single list: the template pre-fills
+the tab from them, the Guide documents them, and :func:`read_settings` parses them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kaxl.findings import Finding, make, quote
+from kaxl.normalize import UNREADABLE, clean_text, norm_int, norm_number, norm_ratio
+
+
+@dataclass(frozen=True)
+class SettingDef:
+    key: str
+    default: Any
+    kind: str  # "int" | "number" | "ratio" | "ints" | "tiers" | "choice"
+    zh: str
+    en: str
+    choices: tuple[str, ...] = ()
+
+
+SETTINGS: tuple[SettingDef, ...] = (
+    SettingDef("initiation_form_days", 3, "int", "立项表须在线索后 N 个工作日内完成", "initiation form within N working days of the lead"),
+    SettingDef("price_approval_days", 5, "int", "价格审批须在投标前 ≥N 个工作日", "price approval ≥ N working days before the bid"),
+    SettingDef("sealing_days", 2, "int", "封标须在投标前 ≥N 个工作日", "final review and sealing ≥ N working days before the bid"),
+    SettingDef("handover_days", 5, "int", "签约后 N 个工作日内完成交接单", "handover sheet within N working days of signing"),
+    SettingDef("archive_days", 3, "int", "签约后 N 个工作日内归档", "archive within N working days of signing"),
+    SettingDef("min_research_rounds", 2, "int", "方案阶段至少 N 轮需求调研", "at least N rounds of requirements research"),
+    SettingDef("receivable_warning_days", 7, "int", "回款到期前 N 天预警（自然日）", "warn N calendar days before a receivable is due"),
+    SettingDef("stakeholder_contact_days", 30, "int", "关键人超过 N 天未接触则预警", "warn when a key person is not contacted for N days"),
+    SettingDef("renewal_days", 90, "int", "合同到期前 N 天启动续约", "start renewal N days before the contract ends"),
+    SettingDef("health_threshold", 80, "number", "客户健康度低于此值启动挽留计划（后续版本）", "customer health below this triggers a retention plan (later version)"),
+    SettingDef("escalation_days", (1, 31, 61, 91), "ints", "逾期升级阶梯起点（天）：L1,L2,L3,L4", "overdue escalation ladder starts (days): L1,L2,L3,L4"),
+    SettingDef("target_win_rate", 0.35, "ratio", "目标：成单转化率", "target: win conversion rate"),
+    SettingDef("target_on_time_collection", 0.90, "ratio", "目标：按期回款率（按金额）", "target: on-time collection rate (by amount)"),
+    SettingDef("target_node_completion", 0.90, "ratio", "目标：节点按时完成率", "target: nodes completed on time"),
+    SettingDef("target_cycle_reduction", 0.20, "ratio", "目标：销售周期比基线缩短", "target: sales cycle shorter than the baseline by"),
+    SettingDef("baseline_cycle_days", 180, "number", "销售周期基线（天）", "baseline sales cycle (days)"),
+    SettingDef("amber_margin", 0.10, "ratio", "低于目标不超过此比例为黄灯，否则红灯", "within this share below target is amber, beyond is red"),
+    SettingDef("grade_a", 75, "number", "资质评分 ≥ 此值为 A 级", "qualification score ≥ this is grade A"),
+    SettingDef("grade_b", 50, "number", "资质评分 ≥ 此值为 B 级", "qualification score ≥ this is grade B"),
+    SettingDef("weight_budget", 25, "number", "资质评分权重：预算", "qualification weight: budget"),
+    SettingDef("weight_authority", 20, "number", "资质评分权重：决策权", "qualification weight: authority"),
+    SettingDef("weight_need", 20, "number", "资质评分权重：需求", "qualification weight: need"),
+    SettingDef("weight_timeline", 15, "number", "资质评分权重：时间", "qualification weight: timeline"),
+    SettingDef("weight_strategy", 20, "number", "资质评分权重：战略匹配", "qualification weight: strategy fit"),
+    SettingDef("discount_tiers", {"A": 0.20, "B": 0.15, "C": 0.10}, "tiers", "各级客户无需特批的最高折扣率", "highest discount without special approval, per grade"),
+    SettingDef("margin_floor", 0.15, "ratio", "投标毛利率底线", "bid margin floor"),
+    SettingDef("amount_tolerance", 0.5, "number", "分期合计与合同金额允许差额（元）", "installments vs contract amount tolerance (yuan)"),
+    SettingDef("risk_high", 15, "number", "风险等级（可能性×影响）≥ 此值为高", "risk level (likelihood × impact) ≥ this is high"),
+    SettingDef("risk_medium", 8, "number", "风险等级 ≥ 此值为中", "risk level ≥ this is medium"),
+    SettingDef("calendar_fallback", "none", "choice", "未知年份的工作日：none 报错 / weekends 按周末", "unknown years: none = error, weekends = Mon–Fri", ("none", "weekends")),
+)
+SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
+
+
+def format_default(definition: SettingDef) -> str:
+    """How a default is written into the Settings tab (and read back by :func:`parse_value`)."""
+    value = definition.default
+    if definition.kind == "ints":
+        return ",".join(str(v) for v in value)
+    if definition.kind == "tiers":
+        return ",".join(f"{k}:{v:g}" for k, v in value.items())
+    if definition.kind == "ratio":
+        return f"{value:g}"
+    return str(value)
+
+
+def parse_value(definition: SettingDef, raw: object) -> Any:
+    """The typed value of a setting, or UNREADABLE."""
+    kind = definition.kind
+    if kind == "int":
+        return norm_int(raw)
+    if kind == "number":
+        value = norm_number(raw)
+        return UNREADABLE if value is None else value
+    if kind == "ratio":
+        value = norm_ratio(raw)
+        return UNREADABLE if value is None else value
+    text = clean_text(str(raw)) if raw is not None else ""
+    if kind == "choice":
+        return text.lower() if text.lower() in definition.choices else UNREADABLE
+    if kind == "ints":
+        parts = [norm_int(p) for p in text.replace("，", ",").split(",") if p.strip()]
+        if len(parts) != len(definition.default) or any(p in (None, UNREADABLE) for p in parts) or parts != sorted(parts):
+            return UNREADABLE
+        return tuple(parts)
+    if kind == "tiers":
+        tiers: dict[str, float] = {}
+        for part in text.replace("，", ",").split(","):
+            if ":" not in part.replace("：", ":"):
+                return UNREADABLE
+            grade, value = part.replace("：", ":").split(":", 1)
+            ratio = norm_ratio(value)
+            if ratio in (None, UNREADABLE) or grade.strip().upper() not in ("A", "B", "C"):
+                return UNREADABLE
+            tiers[grade.strip().upper()] = ratio
+        return {**definition.default, **tiers}
+    return UNREADABLE
+
+
+class Settings(dict):
+    """Setting key → typed value; every key of :data:`SETTINGS` is always present."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def defaults() -> Settings:
+    return Settings({s.key: s.default for s in SETTINGS})
+
+
+def read_settings(ledger) -> tuple[Settings, list[Finding]]:
+    """Settings from the ledger's Settings tab over the defaults; SET-001 for what is not usable."""
+    settings = defaults()
+    findings: list[Finding] = []
+    frame = ledger.frames["settings"]
+    for index in frame.index:
+        key = frame.at[index, "key"]
+        if key is None:
+            continue
+        raw = ledger.raw_value("settings", index, "value")
+        definition = SETTINGS_BY_KEY.get(str(key).strip().lower())
+        if definition is None:
+            findings.append(make(
+                "SET-001", f"未知参数「{key}」，已忽略。可用参数见模板「参数 Settings」表。",
+                f"Unknown setting '{key}' is ignored. The template's Settings tab lists every setting.",
+                **ledger.locate("settings", index, "key")))
+            continue
+        value = parse_value(definition, raw)
+        if value is UNREADABLE or value is None:
+            findings.append(make(
+                "SET-001",
+                f"参数 {definition.key} 的值 “{quote(raw)}” 无法识别，使用默认值 {format_default(definition)}。",
+                f"Setting {definition.key} value '{quote(raw)}' cannot be read; the default "
+                f"{format_default(definition)} is used.",
+                **ledger.locate("settings", index, "value")))
+            continue
+        settings[definition.key] = value
+    return settings, findings

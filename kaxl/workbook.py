@@ -1,0 +1,137 @@
+"""Load a workbook's sheets as grids of Python values: the only place kaxl reads a ledger file.
+
+python-calamine (Rust) does the heavy lifting in one pass per sheet. It reports Excel error
+cells and formulas without a cached value as empty, so a light scan of the sheet XML — only
+when the XML contains error or formula cells at all — recovers those two facts for SCH-004
+and SCH-010.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import python_calamine as pc
+
+from kaxl.errors import LedgerReadError
+from kaxl.safety import check_workbook_file
+
+
+@dataclass
+class RawSheet:
+    """One sheet as read: its title, the grid and where the grid sits in the sheet."""
+
+    title: str
+    rows: list[list[object]]
+    first_row: int  # 0-based sheet row of rows[0]
+    first_col: int  # 0-based sheet column of rows[i][0]
+    hidden: bool = False
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row0, col0) -> "#N/A"
+    uncached_formulas: set[tuple[int, int]] = field(default_factory=set)  # (row0, col0)
+
+
+def load_workbook(path: str | os.PathLike[str]) -> list[RawSheet]:
+    """Every worksheet of ``path`` (after the safety checks), in workbook order."""
+    path = Path(path)
+    check_workbook_file(path)
+    try:
+        book = pc.CalamineWorkbook.from_path(str(path))
+    except pc.PasswordError:
+        raise LedgerReadError(f"无法读取 {path.name}：工作簿设置了密码。", f"Cannot read {path.name}: it is password-protected.",
+                              file=str(path)) from None
+    except Exception as exc:  # calamine raises several unrelated types for damaged packages
+        raise LedgerReadError(f"无法读取 {path.name}：文件已损坏（{exc}）。请在 Excel 中打开并另存后再试。",
+                              f"Cannot read {path.name}: the file is damaged ({exc}). Open it in Excel, save a copy and retry.",
+                              file=str(path)) from None
+    xml_facts = _scan_cell_facts(path)
+    sheets: list[RawSheet] = []
+    for meta in book.sheets_metadata:
+        if str(meta.typ) != "SheetTypeEnum.WorkSheet" and "WorkSheet" not in str(meta.typ):
+            continue
+        try:
+            sheet = book.get_sheet_by_name(meta.name)
+            rows = sheet.to_python(skip_empty_area=True)
+            start = sheet.start or (0, 0)
+        except Exception as exc:
+            raise LedgerReadError(f"无法读取 {path.name} 的工作表「{meta.name}」：{exc}",
+                                  f"Cannot read sheet '{meta.name}' of {path.name}: {exc}", file=str(path)) from None
+        errors, uncached = xml_facts.get(meta.name, ({}, set()))
+        sheets.append(RawSheet(meta.name, rows, start[0], start[1], "Visible" not in str(meta.visible), errors, uncached))
+    book.close()
+    return sheets
+
+
+_CELL_OPEN = re.compile(rb'<c\s[^>]*?r="([A-Z]{1,3})(\d+)"[^>]*?(/?)>')
+_ERROR_CELL = re.compile(rb'<c\s[^>]*?r="([A-Z]{1,3})(\d+)"[^>]*?t="e"[^>]*>\s*(?:<f[^>]*?(?:/>|>.*?</f>)\s*)?<v>([^<]*)</v>', re.S)
+_SHEET_ENTRY = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"|<sheet\b[^>]*?r:id="([^"]*)"[^>]*?name="([^"]*)"')
+_FORMULA_TAG = re.compile(rb"<f[ >/]")
+_REL = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"|<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
+
+
+def _col_index(letters: bytes) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ch - 64
+    return index - 1
+
+
+def _unescape(text: bytes) -> str:
+    return (text.decode("utf-8").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            .replace("&apos;", "'").replace("&amp;", "&"))
+
+
+def _scan_cell_facts(path: Path) -> dict[str, tuple[dict[tuple[int, int], str], set[tuple[int, int]]]]:
+    """Per sheet title: Excel error cells and formula cells that carry no cached value."""
+    facts: dict[str, tuple[dict[tuple[int, int], str], set[tuple[int, int]]]] = {}
+    with zipfile.ZipFile(path) as archive:
+        try:
+            workbook_xml = archive.read("xl/workbook.xml")
+            rels_xml = archive.read("xl/_rels/workbook.xml.rels")
+        except KeyError:
+            return facts
+        targets = {}
+        for m in _REL.finditer(rels_xml):
+            rid, target = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+            targets[rid.decode()] = target.decode()
+        names = set(archive.namelist())
+        for m in _SHEET_ENTRY.finditer(workbook_xml):
+            name, rid = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+            target = targets.get(rid.decode())
+            if not target:
+                continue
+            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            if part not in names:
+                continue
+            data = archive.read(part)
+            if b't="e"' not in data and b"<f" not in data:
+                continue
+            facts[_unescape(name)] = _scan_sheet(data)
+    return facts
+
+
+def _scan_sheet(data: bytes) -> tuple[dict[tuple[int, int], str], set[tuple[int, int]]]:
+    errors: dict[tuple[int, int], str] = {}
+    uncached: set[tuple[int, int]] = set()
+    if b't="e"' in data:
+        for m in _ERROR_CELL.finditer(data):
+            errors[(int(m.group(2)) - 1, _col_index(m.group(1)))] = m.group(3).decode("utf-8", "replace")
+    position = 0
+    while True:  # visit formula cells only: big sheets hold few formulas, if any
+        found = _FORMULA_TAG.search(data, position)
+        if found is None:
+            break
+        start = data.rfind(b"<c ", 0, found.start())
+        end = data.find(b"</c>", found.end())
+        if start < 0 or end < 0:
+            break
+        opening = _CELL_OPEN.match(data, start)
+        body = data[found.start():end]
+        value = re.search(rb"<v>([^<]*)</v>", body)
+        if opening and (value is None or (value.group(1) == b"" and b't="str"' not in opening.group(0))):
+            uncached.add((int(opening.group(2)) - 1, _col_index(opening.group(1))))
+        position = end
+    return errors, uncached
