@@ -116,5 +116,25 @@ def check(ledgers: tuple[Path, ...], as_of: str | None, as_json: bool, lang: str
     sys.exit(result.exit_code)
 
 
+# Commands living in kaxl/commands/<name>.py (each exposes ``command``), in the order of --help.
+COMMAND_MODULES = ("template", "sample", "summary", "annotate", "digest", "schedule", "excel", "demo")
+
+
+def _register_commands() -> None:
+    import importlib
+
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"kaxl.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"kaxl.commands.{name}":
+                continue
+            raise
+        for command in getattr(module, "COMMANDS", [module.command]):
+            main.add_command(command)
+
+
+_register_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()
