@@ -93,12 +93,16 @@ def read_ledger(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str]
     """Read every workbook of a portfolio into one :class:`Ledger` (raises only LedgerReadError)."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    files = [str(p) for p in paths]
+    return build_ledger([(str(p), load_workbook(p)) for p in paths])
+
+
+def build_ledger(workbooks: Sequence[tuple[str, list[RawSheet]]]) -> Ledger:
+    """A :class:`Ledger` from sheets already loaded — from files, or from Excel by the buttons."""
+    files = [file for file, _ in workbooks]
     parts: dict[str, list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]] = {s.key: [] for s in SHEETS}
     sources: dict[str, list[SheetSource]] = {s.key: [] for s in SHEETS}
     findings: list[Finding] = []
-    for file in files:
-        raw_sheets = load_workbook(file)
+    for file, raw_sheets in workbooks:
         _read_file(file, raw_sheets, parts, sources, findings)
     frames, raws, extras, present = {}, {}, {}, {}
     for spec in SHEETS:
