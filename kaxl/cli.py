@@ -130,7 +130,7 @@ def _register_commands() -> None:
             if exc.name == f"kaxl.commands.{name}":
                 continue
             raise
-        for command in getattr(module, "COMMANDS", [module.command]):
+        for command in module.COMMANDS if hasattr(module, "COMMANDS") else [module.command]:
             main.add_command(command)
 
 
