@@ -74,7 +74,7 @@ def _rsk001(ctx: RuleContext, row: dict[str, Any]) -> Finding:
     missing_response = not (row["response"] and str(row["response"]).strip())
     missing_owner = not (row["owner"] and str(row["owner"]).strip())
     gap_zh = "、".join(t for t, m in (("应对措施", missing_response), ("责任人", missing_owner)) if m)
-    gap_en = " and ".join(t for t, m in (("a response", missing_response), ("an owner", missing_owner)) if m)
+    gap_en = " and no ".join(t for t, m in (("response", missing_response), ("owner", missing_owner)) if m)
     person = row["person"] or "销售经理"
     level = f"{row['likelihood']} × {row['impact']} = {row['level']}"
     column = "response" if missing_response else "owner"
