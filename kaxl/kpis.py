@@ -183,13 +183,14 @@ def status_for(value: float | None, target: float, margin: float, higher_is_bett
     """green at or beyond target; amber when short of it by at most ``margin`` × target; else red."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
+    eps = 1e-9 * max(1.0, abs(target))  # 0.9 × 0.9 must count as exactly 0.81
     if higher_is_better:
-        if value >= target:
+        if value >= target - eps:
             return "green"
-        return "amber" if value >= target * (1 - margin) else "red"
-    if value <= target:
+        return "amber" if value >= target * (1 - margin) - eps else "red"
+    if value <= target + eps:
         return "green"
-    return "amber" if value <= target * (1 + margin) else "red"
+    return "amber" if value <= target * (1 + margin) + eps else "red"
 
 
 def _kpi(key: str, value: float | None, target: float, margin: float, digits: int,
