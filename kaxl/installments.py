@@ -10,6 +10,7 @@ thousands of installments, so nothing here loops over rows except the short text
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -56,7 +57,7 @@ def build_receivables(ledger: Any, settings: Any, as_of: dt.date) -> pd.DataFram
     """One row per installment, sorted by contract and installment (stable for shuffled ledgers).
 
     Hidden helper columns (dropped from JSON because they start with ``_``): ``_index`` (row
-    label in ``ledger.frames["receivables"]``, for locating cells), ``_days_until`` (calendar
+    label in ``ledger.frames["receivables"]``), ``_src``/``_row`` (for :func:`locator`), ``_days_until`` (calendar
     days from as_of to the due date, negative once past), ``_open`` (not fully received),
     ``_cell`` (address of the due-date cell).
     """
@@ -100,6 +101,8 @@ def build_receivables(ledger: Any, settings: Any, as_of: dt.date) -> pd.DataFram
     out["escalation_to"], out["escalation_note_zh"], out["escalation_note_en"] = to, note_zh, note_en
 
     out["_index"] = frame.index
+    out["_src"] = frame["_src"]
+    out["_row"] = frame["_row"]
     out["_days_until"] = days_until.astype("Int64")
     out["_open"] = is_open
     out["_cell"] = cells(ledger, "receivables", "due_date")
@@ -195,3 +198,40 @@ def cells(ledger: Any, key: str, column: str) -> pd.Series:
         prefix = cell_ref(source.title, col, 1)[:-1]
         out.loc[rows.index] = prefix + rows.astype("int64").astype(str)
     return out
+
+
+def locator(ledger: Any, key: str) -> Callable[[Any, Any, str | None], dict[str, Any]]:
+    """``where(src, row, column)`` → the sheet/row/column/cell/file fields of a finding.
+
+    Same answer as ``Ledger.locate`` but from the row's ``_src``/``_row`` values, with the
+    per-(sheet, column) parts cached: ``locate`` costs two DataFrame lookups per call, which
+    dominates when a large ledger has tens of thousands of overdue installments.
+    """
+    sources = ledger.sources[key]
+    cache: dict[tuple[int, str | None], tuple[str, str | None, str, str]] = {}
+
+    def where(src: Any, row: Any, column: str | None) -> dict[str, Any]:
+        part = cache.get((int(src), column))
+        if part is None:
+            source = sources[int(src)]
+            col = source.col_index.get(column) if column else None
+            header = source.headers.get(column, column) if column else None
+            part = (source.title, header, cell_ref(source.title, 0 if col is None else col, 1)[:-1], source.file)
+            cache[(int(src), column)] = part
+        title, header, prefix, file = part
+        return {"sheet": title, "row": int(row), "column": header, "cell": f"{prefix}{int(row)}", "file": file}
+
+    return where
+
+
+def rows_of(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows a rule turns into findings, as dicts with every missing value (NaN/NaT/NA) as None.
+
+    Column by column rather than ``to_dict("records")`` on an object copy: several times
+    faster when a large ledger yields tens of thousands of findings.
+    """
+    if frame.empty:
+        return []
+    columns = {name: frame[name].astype(object).where(frame[name].notna(), None).tolist() for name in frame.columns}
+    names = list(columns)
+    return [dict(zip(names, values)) for values in zip(*columns.values())]

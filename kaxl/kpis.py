@@ -43,15 +43,25 @@ def kpis_by_manager(ctx: Any, projects: pd.DataFrame, receivables: pd.DataFrame)
     projects = _projects(ctx, projects)
     receivables = _receivables(ctx, receivables)
     nodes = _nodes(ctx)
+    # Split each input once by the project's manager (one groupby, not one scan per manager).
+    manager_of = projects.set_index("project_id")["account_manager"]
+    parts = {"projects": _split(projects, projects["account_manager"]),
+             "receivables": _split(receivables, receivables["project_id"].map(manager_of)),
+             "nodes": _split(nodes, nodes["project_id"].map(manager_of)) if nodes is not None else None}
     out: dict[str, dict[str, Any]] = {}
-    managers = sorted({m for m in projects["account_manager"] if isinstance(m, str) and m})
-    for manager in managers:
-        mine = projects[projects["account_manager"] == manager]
-        ids = set(mine["project_id"])
-        their_receivables = receivables[receivables["project_id"].isin(ids)]
-        their_nodes = nodes[nodes["project_id"].isin(ids)] if nodes is not None else None
-        out[manager] = _kpis(ctx, mine, their_receivables, their_nodes)
+    for manager in sorted(parts["projects"]):
+        their_nodes = parts["nodes"].get(manager, nodes.iloc[0:0]) if nodes is not None else None
+        out[manager] = _kpis(ctx, parts["projects"][manager], parts["receivables"].get(manager, receivables.iloc[0:0]),
+                             their_nodes)
     return out
+
+
+def _split(frame: pd.DataFrame, by: pd.Series) -> dict[str, pd.DataFrame]:
+    """Rows of ``frame`` per non-blank manager name."""
+    keep = by.notna() & by.astype(str).str.strip().ne("")
+    if not keep.any():
+        return {}
+    return {str(name): part for name, part in frame[keep].groupby(by[keep].astype(str), sort=True)}
 
 
 # ------------------------------------------------------------------------------------ inputs
@@ -76,6 +86,12 @@ def _projects(ctx: Any, projects: pd.DataFrame | None) -> pd.DataFrame:
                 frame[column] = frame["project_id"].map(indexed[column])
     frame["lead_date"] = pd.to_datetime(frame["lead_date"], errors="coerce")
     frame["estimated_amount"] = pd.to_numeric(frame["estimated_amount"], errors="coerce")
+    # Sales cycle: lead → signing of the project's first contract (later contracts are follow-ons).
+    contracts = ctx.ledger.frames["contracts"]
+    first_signed = contracts[contracts["signed_date"].notna()].groupby("project_id")["signed_date"].min()
+    # reindex, not map: pandas cannot map through an empty datetime Series (no contracts yet)
+    signed = pd.to_datetime(pd.Series(first_signed.reindex(frame["project_id"]).to_numpy(), index=frame.index))
+    frame["_cycle_days"] = (signed - frame["lead_date"]).dt.days
     return frame.reset_index(drop=True)
 
 
@@ -119,12 +135,7 @@ def _kpis(ctx: Any, projects: pd.DataFrame, receivables: pd.DataFrame, nodes: pd
 
     baseline = float(settings.get("baseline_cycle_days", 180))
     cycle_target = baseline * (1 - float(settings.get("target_cycle_reduction", 0.20)))
-    contracts = ctx.ledger.frames["contracts"]
-    first_signed = contracts[contracts["signed_date"].notna()].groupby("project_id")["signed_date"].min()
-    won_projects = projects[status == "won"]
-    # reindex, not map: pandas cannot map through an empty datetime Series (no contracts yet)
-    signed = pd.Series(first_signed.reindex(won_projects["project_id"]).to_numpy(), index=won_projects.index)
-    cycle = (pd.to_datetime(signed) - won_projects["lead_date"]).dt.days.dropna()
+    cycle = projects.loc[status == "won", "_cycle_days"].dropna()
     avg_cycle = float(cycle.mean()) if len(cycle) else None
 
     due = receivables[receivables["due_date"].notna() & (receivables["due_date"] <= today)

@@ -266,7 +266,7 @@ def comparable(result) -> tuple:
     findings = sorted((f.rule, f.contract_id or "", f.installment or 0, f.escalation_level or 0, f.days or 0,
                        f.message_en) for f in result.findings if f.rule in PAY_RULES)
     alerts = result.alerts.drop(columns=["cell"]).astype(str).sort_values(list(result.alerts.columns.drop("cell")))
-    table = table_of(result).drop(columns=["_index", "_cell"]).reset_index()
+    table = table_of(result).drop(columns=["_index", "_cell", "_src", "_row"]).reset_index()
     return findings, alerts.reset_index(drop=True), table
 
 

@@ -9,16 +9,18 @@ these rules never need the working-day calendar.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 
 from kaxl.engine import RuleContext, RuleOutput, Upcoming
 from kaxl.findings import Finding, make
-from kaxl.installments import MILESTONE_EN, build_receivables, days_en, yuan
+from kaxl.installments import MILESTONE_EN, build_receivables, days_en, locator, rows_of, yuan
 
 KEY = "receivables"
 UPCOMING_WINDOW_DAYS = 7  # the digest's "coming week", beyond the warning window
+Where = Callable[[Any, Any, "str | None"], dict[str, Any]]
 
 
 def run(ctx: RuleContext) -> RuleOutput:
@@ -27,14 +29,15 @@ def run(ctx: RuleContext) -> RuleOutput:
     if table.empty:
         return output
     warn = int(ctx.settings.get("receivable_warning_days", 7))
+    where = locator(ctx.ledger, KEY)
     until = table["_days_until"]
     is_open = table["_open"]
     known = until.notna()
-    output.findings += [_pay001(ctx, row) for row in _rows(table[is_open & known & (until > 0) & (until <= warn)])]
-    output.findings += [_pay002(ctx, row) for row in _rows(table[is_open & known & (until == 0)])]
-    output.findings += [_pay003(ctx, row) for row in _rows(table[is_open & known & (until < 0)])]
-    output.findings += [_pay004(ctx, row) for row in _rows(table[_no_invoice(table, ctx.as_of)])]
-    output.findings += _pay005(ctx, table)
+    output.findings += [_pay001(where, row) for row in _rows(table[is_open & known & (until > 0) & (until <= warn)])]
+    output.findings += [_pay002(where, row) for row in _rows(table[is_open & known & (until == 0)])]
+    output.findings += [_pay003(where, row) for row in _rows(table[is_open & known & (until < 0)])]
+    output.findings += [_pay004(where, row) for row in _rows(table[_no_invoice(table, ctx.as_of)])]
+    output.findings += _pay005(ctx, where, table)
     ahead = table[is_open & known & (until > warn) & (until <= warn + UPCOMING_WINDOW_DAYS)
                   & table["project_id"].notna()]
     output.upcoming += [_upcoming(row) for row in _rows(ahead)]
@@ -43,8 +46,7 @@ def run(ctx: RuleContext) -> RuleOutput:
 
 def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as dicts with pandas' missing values turned into None (messages test `is None`)."""
-    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    return records
+    return rows_of(frame)
 
 
 def _date(value: Any) -> dt.date | None:
@@ -67,17 +69,13 @@ def _people(row: dict[str, Any]) -> tuple[str, str]:
     return am, co
 
 
-def _where(ctx: RuleContext, row: dict[str, Any], column: str) -> dict[str, Any]:
-    return ctx.ledger.locate(KEY, row["_index"], column)
-
-
-def _common(ctx: RuleContext, row: dict[str, Any], column: str, owner: str | None) -> dict[str, Any]:
-    return {**_where(ctx, row, column), "project_id": row["project_id"], "owner": owner,
+def _common(where: Where, row: dict[str, Any], column: str, owner: str | None) -> dict[str, Any]:
+    return {**where(row["_src"], row["_row"], column), "project_id": row["project_id"], "owner": owner,
             "due_date": _date(row["due_date"]), "contract_id": row["contract_id"],
             "installment": row["installment"]}
 
 
-def _pay001(ctx: RuleContext, row: dict[str, Any]) -> Finding:
+def _pay001(where: Where, row: dict[str, Any]) -> Finding:
     what_zh, what_en = _what(row)
     am, co = _people(row)
     days = int(row["_days_until"])
@@ -89,10 +87,10 @@ def _pay001(ctx: RuleContext, row: dict[str, Any]) -> Finding:
         f"请销售经理 {am} 提前与客户确认付款安排，商务 {co} 确认发票已开具。",
         f"{what_en} is due on {due} (in {days_en(days)}); ¥{yuan(out)} of ¥{yuan(row['amount_due'])} is not yet "
         f"received. AM {am}: confirm the payment schedule with the client; CO {co}: make sure the invoice is issued.",
-        days=-days, amount=out, **_common(ctx, row, "due_date", row["account_manager"]))
+        days=-days, amount=out, **_common(where, row, "due_date", row["account_manager"]))
 
 
-def _pay002(ctx: RuleContext, row: dict[str, Any]) -> Finding:
+def _pay002(where: Where, row: dict[str, Any]) -> Finding:
     what_zh, what_en = _what(row)
     am, _co = _people(row)
     due = _date(row["due_date"]).isoformat()
@@ -103,10 +101,10 @@ def _pay002(ctx: RuleContext, row: dict[str, Any]) -> Finding:
         "到账后登记「实收日期」和「实收金额」。",
         f"{what_en} is due today ({due}); ¥{yuan(out)} is not yet received. AM {am}: confirm the payment "
         "with the client today and record the received date and amount once it arrives.",
-        days=0, amount=out, **_common(ctx, row, "due_date", row["account_manager"]))
+        days=0, amount=out, **_common(where, row, "due_date", row["account_manager"]))
 
 
-def _pay003(ctx: RuleContext, row: dict[str, Any]) -> Finding:
+def _pay003(where: Where, row: dict[str, Any]) -> Finding:
     what_zh, what_en = _what(row)
     am, co = _people(row)
     days = int(row["days_overdue"])
@@ -126,7 +124,7 @@ def _pay003(ctx: RuleContext, row: dict[str, Any]) -> Finding:
         f"{what_en}: ¥{yuan(out)} of ¥{yuan(row['amount_due'])} outstanding (¥{yuan(received)} received), due "
         f"{due}, {days_en(days)} overdue ({row['escalation_note_en']}){hint_en}. AM {am} and CO {co}: chase the "
         "payment now and log the follow-up.",
-        days=days, amount=out, escalation_level=level, **_common(ctx, row, "due_date", row["account_manager"]))
+        days=days, amount=out, escalation_level=level, **_common(where, row, "due_date", row["account_manager"]))
 
 
 def _no_invoice(table: pd.DataFrame, as_of: dt.date) -> pd.Series:
@@ -143,7 +141,7 @@ def _no_invoice(table: pd.DataFrame, as_of: dt.date) -> pd.Series:
     return reached & (missing | late)
 
 
-def _pay004(ctx: RuleContext, row: dict[str, Any]) -> Finding:
+def _pay004(where: Where, row: dict[str, Any]) -> Finding:
     what_zh, what_en = _what(row)
     _am, co = _people(row)
     due = _date(row["due_date"]).isoformat()
@@ -161,10 +159,10 @@ def _pay004(ctx: RuleContext, row: dict[str, Any]) -> Finding:
         en = (f"{what_en} was invoiced on {inv}, after its due date {due}. CO {co}: check the invoice date, and "
               "invoice before the due date so the client is not held up waiting for it.")
     return make("PAY-004", zh, en, days=days, amount=row["amount_due"],
-                **_common(ctx, row, "invoice_date", owner))
+                **_common(where, row, "invoice_date", owner))
 
 
-def _pay005(ctx: RuleContext, table: pd.DataFrame) -> list[Finding]:
+def _pay005(ctx: RuleContext, where: Where, table: pd.DataFrame) -> list[Finding]:
     tolerance = float(ctx.settings.get("amount_tolerance", 0.5))
     findings: list[Finding] = []
     over = table["amount_received"].notna() & table["amount_due"].notna() & (
@@ -179,7 +177,7 @@ def _pay005(ctx: RuleContext, table: pd.DataFrame) -> list[Finding]:
             f"{what_en}: ¥{yuan(row['amount_received'])} received is more than the ¥{yuan(row['amount_due'])} "
             f"due (¥{yuan(excess)} over). Check the amount; if the client paid several installments at once, "
             "split it across them.",
-            amount=excess, **_common(ctx, row, "amount_received", row["commercial_ops"] or row["account_manager"])))
+            amount=excess, **_common(where, row, "amount_received", row["commercial_ops"] or row["account_manager"])))
     future = table["received_date"].notna() & (table["received_date"] > pd.Timestamp(ctx.as_of))
     for row in _rows(table[future]):
         what_zh, what_en = _what(row)
@@ -191,7 +189,7 @@ def _pay005(ctx: RuleContext, table: pd.DataFrame) -> list[Finding]:
             f"{what_en}: received date {received} is after today ({ctx.as_of.isoformat()}); money cannot "
             "arrive in the future. Use the date it actually arrived, or clear the received date and amount.",
             amount=row["amount_received"],
-            **_common(ctx, row, "received_date", row["commercial_ops"] or row["account_manager"])))
+            **_common(where, row, "received_date", row["commercial_ops"] or row["account_manager"])))
     return findings
 
 

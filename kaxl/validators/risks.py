@@ -8,16 +8,18 @@ calendar dates, so these rules need no working-day calendar.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 
 from kaxl.engine import RuleContext, RuleOutput, Upcoming
 from kaxl.findings import Finding, make, quote
-from kaxl.installments import days_en
+from kaxl.installments import days_en, locator, rows_of
 
 KEY = "risks"
 UPCOMING_WINDOW_DAYS = 7  # reviews falling due in the coming week go into the digest
+Where = Callable[[Any, Any, "str | None"], dict[str, Any]]
 
 
 def risk_table(ctx: RuleContext) -> pd.DataFrame:
@@ -45,22 +47,23 @@ def _filled(values: pd.Series) -> pd.Series:
 def run(ctx: RuleContext) -> RuleOutput:
     output = RuleOutput()
     table = risk_table(ctx)
+    where = locator(ctx.ledger, KEY)
     if table.empty:
         return output
     no_response = ~_filled(table["response"])
     no_owner = ~_filled(table["owner"])
     unanswered = table["open"] & table["high"] & (no_response | no_owner)
-    output.findings += [_rsk001(ctx, row) for row in _rows(table[unanswered])]
+    output.findings += [_rsk001(where, row) for row in _rows(table[unanswered])]
     until = table["days_until"]
     late = table["open"] & until.notna() & (until < 0)
-    output.findings += [_rsk002(ctx, row) for row in _rows(table[late.fillna(False).astype(bool)])]
+    output.findings += [_rsk002(where, row) for row in _rows(table[late.fillna(False).astype(bool)])]
     soon = table["open"] & until.notna() & (until >= 0) & (until <= UPCOMING_WINDOW_DAYS) & table["project_id"].notna()
-    output.upcoming += [_upcoming(ctx, row) for row in _rows(table[soon.fillna(False).astype(bool)])]
+    output.upcoming += [_upcoming(where, row) for row in _rows(table[soon.fillna(False).astype(bool)])]
     return output
 
 
 def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return rows_of(frame)
 
 
 def _name(row: dict[str, Any]) -> tuple[str, str]:
@@ -69,7 +72,7 @@ def _name(row: dict[str, Any]) -> tuple[str, str]:
     return (f"风险 {rid}「{desc}」" if desc else f"风险 {rid}"), (f"Risk {rid} '{desc}'" if desc else f"Risk {rid}")
 
 
-def _rsk001(ctx: RuleContext, row: dict[str, Any]) -> Finding:
+def _rsk001(where: Where, row: dict[str, Any]) -> Finding:
     name_zh, name_en = _name(row)
     missing_response = not (row["response"] and str(row["response"]).strip())
     missing_owner = not (row["owner"] and str(row["owner"]).strip())
@@ -83,10 +86,10 @@ def _rsk001(ctx: RuleContext, row: dict[str, Any]) -> Finding:
         f"{name_zh}为高风险（可能性×影响 {level}），但缺少{gap_zh}。请 {person} 指定责任人并填写「应对措施」。",
         f"{name_en} is a high risk (likelihood × impact {level}) but has no {gap_en}. {person}: name an owner "
         "and write the response.",
-        **ctx.ledger.locate(KEY, row["_index"], column), project_id=row["project_id"], owner=row["person"])
+        **where(row["_src"], row["_row"], column), project_id=row["project_id"], owner=row["person"])
 
 
-def _rsk002(ctx: RuleContext, row: dict[str, Any]) -> Finding:
+def _rsk002(where: Where, row: dict[str, Any]) -> Finding:
     name_zh, name_en = _name(row)
     review = pd.Timestamp(row["review_date"]).date()
     days = -int(row["days_until"])
@@ -97,18 +100,18 @@ def _rsk002(ctx: RuleContext, row: dict[str, Any]) -> Finding:
         "风险已消除的请把状态改为「已关闭」。",
         f"{name_en} was due for review on {review.isoformat()}, {days_en(days)} ago. {person}: review it and set the "
         "next review date, or set the status to closed if the risk is gone.",
-        **ctx.ledger.locate(KEY, row["_index"], "review_date"), project_id=row["project_id"], owner=row["person"],
+        **where(row["_src"], row["_row"], "review_date"), project_id=row["project_id"], owner=row["person"],
         due_date=review, days=days)
 
 
-def _upcoming(ctx: RuleContext, row: dict[str, Any]) -> Upcoming:
+def _upcoming(where: Where, row: dict[str, Any]) -> Upcoming:
     name_zh, name_en = _name(row)
     review: dt.date = pd.Timestamp(row["review_date"]).date()
     days = int(row["days_until"])
     when_zh = "今天" if days == 0 else f"{days} 天后"
     when_en = "today" if days == 0 else f"in {days_en(days)}"
-    where = ctx.ledger.locate(KEY, row["_index"], "review_date")
+    cell = where(row["_src"], row["_row"], "review_date")["cell"]
     return Upcoming(
         project_id=row["project_id"], rule="RSK-002", owner_role="AM", owner=row["person"], due_date=review,
         days=-days, message_zh=f"{name_zh}应于 {review.isoformat()}（{when_zh}）复核。",
-        message_en=f"{name_en} is due for review on {review.isoformat()} ({when_en}).", cell=where["cell"])
+        message_en=f"{name_en} is due for review on {review.isoformat()} ({when_en}).", cell=cell)
