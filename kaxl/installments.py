@@ -106,6 +106,7 @@ def build_receivables(ledger: Any, settings: Any, as_of: dt.date) -> pd.DataFram
     out["_days_until"] = days_until.astype("Int64")
     out["_open"] = is_open
     out["_cell"] = cells(ledger, "receivables", "due_date")
+    out = out[[*RECEIVABLE_COLUMNS, *[c for c in out.columns if c.startswith("_")]]]
     out = out.sort_values(["contract_id", "installment", "_index"], na_position="last", kind="stable")
     return out.reset_index(drop=True)
 

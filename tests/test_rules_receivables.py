@@ -7,6 +7,7 @@ installment's dates and amounts deserve; each rule has a case on each side of it
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from pathlib import Path
 
@@ -209,12 +210,18 @@ def test_installment_table_escalation_recipients(result):
 
 
 def test_json_receivables_drop_helper_columns(result):
-    from kaxl.engine import result_json
+    from kaxl.reports.jsonout import records
 
-    doc = result_json(result)
-    for row in doc["receivables"]:
+    rows = {r["contract_id"]: r for r in records(table_of(result).reset_index())}
+    assert len(rows) == len(CASES)
+    for row in rows.values():
         assert not any(k.startswith("_") for k in row)
-        assert {"contract_id", "installment", "outstanding", "days_overdue", "aging_bucket", "escalation_level"} <= set(row)
+    late = rows["C-overdue_31"]
+    assert (late["installment"], late["outstanding"], late["days_overdue"], late["aging_bucket"],
+            late["escalation_level"]) == (1, 100_000.0, 31, "d31_60", 2)
+    assert late["due_date"] == days(-31).isoformat() and late["received_date"] is None
+    assert rows["C-due_today"]["escalation_level"] is None
+    json.dumps(list(rows.values()), allow_nan=False)  # plain JSON: no NaN, no numpy types
 
 
 def test_missing_director_is_named_as_a_gap(tmp_path):
