@@ -240,6 +240,8 @@ def build_alerts(ledger: Ledger, findings: list[Finding], upcoming: list[Upcomin
                      "contract_id": u.contract_id, "installment": u.installment, "amount": u.amount,
                      "message_zh": u.message_zh, "message_en": u.message_en, "cell": u.cell})
     alerts = pd.DataFrame(rows, columns=ALERT_COLUMNS)
+    for column in ("days", "installment", "escalation_level"):  # whole numbers in JSON, not 2.0
+        alerts[column] = alerts[column].astype("Int64")
     if alerts.empty:
         return alerts
     alerts["customer"] = alerts["project_id"].map(projects["customer"]) if not projects.empty else None
