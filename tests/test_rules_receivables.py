@@ -127,6 +127,12 @@ def test_overdue_finding_carries_alert_fields_and_the_ladder(result):
 
     alerts = result.alerts[(result.alerts["rule"] == "PAY-003") & (result.alerts["contract_id"] == "C-overdue_partly_paid")]
     assert alerts[["kind", "days", "escalation_level", "installment"]].values.tolist() == [["finding", 45, 2, 1]]
+    from kaxl.engine import result_json
+
+    (doc,) = [a for a in result_json(result)["alerts"]
+              if a["rule"] == "PAY-003" and a["contract_id"] == "C-overdue_partly_paid"]
+    assert [type(doc[k]) for k in ("days", "escalation_level", "installment")] == [int, int, int]
+    assert doc["due_date"] == days(-45).isoformat() and doc["amount"] == 60_000
 
 
 @pytest.mark.parametrize(("name", "expected"), [
