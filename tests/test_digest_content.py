@@ -60,6 +60,11 @@ def test_director_gets_team_overview_and_level_2_escalations(digests):
     assert [r.name for r in wang.team] == ["张伟", "李娜", "赵敏", "陈晨"]
     zw = wang.team[0]
     assert (zw.overdue, zw.due, zw.open, zw.overdue_amount) == (1, 1, 0, 300_000)
+    ln = wang.team[1]  # the same numbers as in 李娜's own e-mail (the ladder puts both in front of the CO)
+    assert (ln.name, ln.overdue, ln.due) == ("李娜", 2, 0)
+    # distinct across the team: C1#2 and C2#1 overdue (each counted once), C1#3 due
+    assert (wang.team_overdue, wang.team_due) == (2, 1)
+    assert subject(wang) == "【KA周报】2026-W47 王总：团队2项逾期，1项本周到期，2项升级"
     # P1 (L3, 张伟 is in the team) and P2 (L2, 孙强 has no manager: every director hears it)
     assert sorted((e.project_id, e.escalation_level) for e in wang.escalations) == [("P1", 3), ("P2", 2)]
     assert not wang.groups and not wang.kpis

@@ -63,7 +63,7 @@ def test_plain_relay_delivers_exactly_the_planned_mails(tmp_path, ledger, result
     assert zw["To"].addresses[0].addr_spec == EMAILS["张伟"]
     html = zw.get_body(("html",)).get_content()
     assert XSS not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert mails[EMAILS["王总"]]["Subject"] == "【KA周报】2026-W47 王总：团队1项逾期，1项本周到期，2项升级"
+    assert mails[EMAILS["王总"]]["Subject"] == "【KA周报】2026-W47 王总：团队2项逾期，1项本周到期，2项升级"
     assert mails[EMAILS["刘总"]]["Subject"] == "【KA周报】2026-W47 刘总：1项升级至管理层，2项指标未达标"
 
 

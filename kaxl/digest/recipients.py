@@ -80,7 +80,7 @@ class TeamRow:
     overdue: int
     due: int
     open: int
-    overdue_amount: float
+    overdue_amount: float | None  # None: not an account manager (no portfolio of their own)
     win_rate: float | None
     on_time_collection_rate: float | None
 
@@ -121,6 +121,8 @@ class Digest:
     kpis: list[KpiRow] = field(default_factory=list)
     aging: list[Bar] = field(default_factory=list)
     truncated: int = 0  # items left out to keep the e-mail readable (max_items)
+    team_overdue: int = 0  # distinct alerts across the team (one installment chased by AM and CO counts once)
+    team_due: int = 0
 
     @property
     def items(self) -> list[Item]:
@@ -180,14 +182,15 @@ def plan(result: Any, *, max_items: int = 200) -> list[Digest]:
     for contact in contacts:
         digest = Digest(contact, result.as_of, week)
         if contact.role in ("AM", "PS", "CO"):
-            mine = alerts["owner"].eq(contact.name)
-            ladder = alerts["escalation_level"].fillna(0).ge(1) & alerts["category"].eq("overdue")
-            mine |= ladder & (alerts["account_manager"].eq(contact.name)
-                              | alerts["project_id"].map(co_of).eq(contact.name))
-            digest.groups, digest.truncated = _groups(alerts[mine], max_items)
+            digest.groups, digest.truncated = _groups(alerts[_theirs(alerts, contact.name, co_of)], max_items)
         elif contact.role == "sales_director":
             team = [c for c in contacts if c.manager == contact.name]
             digest.team = _team_rows(result, alerts, team, co_of)
+            on_team = pd.Series(False, index=alerts.index)
+            for person in team:
+                on_team |= _theirs(alerts, person.name, co_of)
+            digest.team_overdue = int((on_team & alerts["category"].eq("overdue")).sum())
+            digest.team_due = int((on_team & alerts["category"].eq("due")).sum())
             names = {c.name for c in team}
             orphan = ~alerts["account_manager"].map(lambda am: _has_manager(by_name, am))
             level2 = alerts["escalation_level"].fillna(0).ge(2)
@@ -239,6 +242,14 @@ def categorised(alerts: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     return frame[keep]
 
 
+def _theirs(alerts: pd.DataFrame, name: str, co_of: pd.Series) -> pd.Series:
+    """What lands on one person's desk: alerts they own, plus (the ladder) every overdue
+    installment of a project where they are the AM or the CO."""
+    mine = alerts["owner"].eq(name)
+    ladder = alerts["escalation_level"].fillna(0).ge(1) & alerts["category"].eq("overdue")
+    return mine | (ladder & (alerts["account_manager"].eq(name) | alerts["project_id"].map(co_of).eq(name)))
+
+
 def _groups(alerts: pd.DataFrame, max_items: int) -> tuple[list[ProjectGroup], int]:
     if alerts.empty:
         return [], 0
@@ -272,12 +283,12 @@ def _items(frame: pd.DataFrame) -> list[Item]:
 def _team_rows(result: Any, alerts: pd.DataFrame, team: list[Contact], co_of: pd.Series) -> list[TeamRow]:
     rows = []
     by_manager = getattr(result, "kpis_by_manager", {}) or {}
-    for person in team:
-        theirs = alerts[alerts["owner"].eq(person.name)]
+    for person in team:  # the same selection as the member's own e-mail, so the numbers agree
+        theirs = alerts[_theirs(alerts, person.name, co_of)]
         kpis = by_manager.get(person.name, {})  # the very numbers the summary workbook shows
         rows.append(TeamRow(
             person.name, person.role, int(theirs["category"].eq("overdue").sum()), int(theirs["category"].eq("due").sum()),
-            int(theirs["category"].eq("open").sum()), _float((kpis.get("overdue_amount") or {}).get("value")) or 0.0,
+            int(theirs["category"].eq("open").sum()), _float((kpis.get("overdue_amount") or {}).get("value")),
             _float((kpis.get("win_rate") or {}).get("value")),
             _float((kpis.get("on_time_collection_rate") or {}).get("value"))))
     return rows

@@ -16,6 +16,7 @@ from typing import Any
 
 import css_inline
 import jinja2
+from markupsafe import Markup, escape
 
 from kaxl.digest.recipients import CATEGORY_LABELS, LEVEL_LABELS, Digest
 
@@ -37,8 +38,7 @@ def headline(digest: Digest, language: str = "zh+en") -> tuple[str, str]:
     """The counts the subject line and the first paragraph lead with (zh, en)."""
     role = digest.recipient.role
     if role == "sales_director":
-        overdue = sum(r.overdue for r in digest.team)
-        due = sum(r.due for r in digest.team)
+        overdue, due = digest.team_overdue, digest.team_due
         esc = len(digest.escalations)
         return (f"团队{overdue}项逾期，{due}项本周到期，{esc}项升级",
                 f"team: {overdue} overdue, {due} due this week, {esc} escalated")
@@ -95,13 +95,19 @@ def _context(digest: Digest, language: str, attachment_name: str | None,
             return f"{zh} {en}"
         return zh if zh_on else en
 
+    def th(zh: str, en: str) -> Markup:
+        """A table header: the two languages stacked, so narrow columns keep the 600-px width."""
+        if zh_on and en_on:
+            return escape(zh) + Markup("<br>") + escape(en)
+        return escape(zh if zh_on else en)
+
     head_zh, head_en = headline(digest, language)
     return {
-        "d": digest, "t": t, "zh_on": zh_on, "en_on": en_on, "headline_zh": head_zh, "headline_en": head_en,
+        "d": digest, "t": t, "th": th, "zh_on": zh_on, "en_on": en_on, "headline_zh": head_zh, "headline_en": head_en,
         "category_labels": CATEGORY_LABELS, "category_colors": CATEGORY_COLORS, "level_labels": LEVEL_LABELS,
         "status_colors": STATUS_COLORS, "status_labels": STATUS_LABELS, "attachment_name": attachment_name,
         "generated_at": generated_at.strftime("%Y-%m-%d %H:%M") if generated_at else None,
-        "max_overdue_amount": max((r.overdue_amount for r in digest.team), default=0.0),
+        "max_overdue_amount": max((r.overdue_amount or 0.0 for r in digest.team), default=0.0),
     }
 
 
