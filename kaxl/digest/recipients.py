@@ -178,21 +178,21 @@ def plan(result: Any, *, max_items: int = 200) -> list[Digest]:
     by_name = {c.name: c for c in contacts}
     co_of = _project_column(result, "commercial_ops")
     week = iso_week(result.as_of)
+    desks = _Desks(alerts, co_of)
+    has_manager = alerts["account_manager"].map(lambda am: _has_manager(by_name, am))
     digests: list[Digest] = []
     for contact in contacts:
         digest = Digest(contact, result.as_of, week)
         if contact.role in ("AM", "PS", "CO"):
-            digest.groups, digest.truncated = _groups(alerts[_theirs(alerts, contact.name, co_of)], max_items)
+            digest.groups, digest.truncated = _groups(desks.of(contact.name), max_items)
         elif contact.role == "sales_director":
             team = [c for c in contacts if c.manager == contact.name]
-            digest.team = _team_rows(result, alerts, team, co_of)
-            on_team = pd.Series(False, index=alerts.index)
-            for person in team:
-                on_team |= _theirs(alerts, person.name, co_of)
-            digest.team_overdue = int((on_team & alerts["category"].eq("overdue")).sum())
-            digest.team_due = int((on_team & alerts["category"].eq("due")).sum())
+            digest.team = _team_rows(result, desks, team)
+            on_team = desks.alerts.iloc[sorted({i for person in team for i in desks.positions(person.name)})]
+            digest.team_overdue = int(on_team["category"].eq("overdue").sum())
+            digest.team_due = int(on_team["category"].eq("due").sum())
             names = {c.name for c in team}
-            orphan = ~alerts["account_manager"].map(lambda am: _has_manager(by_name, am))
+            orphan = ~has_manager
             level2 = alerts["escalation_level"].fillna(0).ge(2)
             chosen = alerts[level2 & (alerts["account_manager"].isin(names) | orphan)]
             digest.escalations = _items(chosen.sort_values(["escalation_level", "days"], ascending=False))
@@ -242,12 +242,41 @@ def categorised(alerts: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     return frame[keep]
 
 
-def _theirs(alerts: pd.DataFrame, name: str, co_of: pd.Series) -> pd.Series:
-    """What lands on one person's desk: alerts they own, plus (the ladder) every overdue
-    installment of a project where they are the AM or the CO."""
-    mine = alerts["owner"].eq(name)
-    ladder = alerts["escalation_level"].fillna(0).ge(1) & alerts["category"].eq("overdue")
-    return mine | (ladder & (alerts["account_manager"].eq(name) | alerts["project_id"].map(co_of).eq(name)))
+class _Desks:
+    """What lands on each person's desk: alerts they own, plus (the ladder) every overdue
+    installment of a project where they are the AM or the CO.
+
+    Grouped once for everybody: one boolean scan per person would be contacts × alerts work
+    on a 20,000-project ledger.
+    """
+
+    def __init__(self, alerts: pd.DataFrame, co_of: pd.Series) -> None:
+        self.alerts = alerts.reset_index(drop=True)
+        ladder = self.alerts["escalation_level"].fillna(0).ge(1) & self.alerts["category"].eq("overdue")
+        escalated = self.alerts[ladder]
+        self._parts = [
+            _positions(self.alerts, self.alerts["owner"]),
+            _positions(escalated, escalated["account_manager"]),
+            _positions(escalated, escalated["project_id"].map(co_of)),
+        ]
+
+    def positions(self, name: str) -> list[int]:
+        found: set[int] = set()
+        for part in self._parts:
+            found.update(part.get(name, ()))
+        return sorted(found)
+
+    def of(self, name: str) -> pd.DataFrame:
+        return self.alerts.iloc[self.positions(name)]
+
+
+def _positions(frame: pd.DataFrame, by: pd.Series) -> dict[str, list[int]]:
+    """{name: row positions in the full (0..n-1 indexed) alerts frame}."""
+    keep = by.notna()
+    if not keep.any():
+        return {}
+    index = pd.Series(frame.index[keep.to_numpy()], dtype="int64")
+    return {str(k): list(v) for k, v in index.groupby(by[keep].astype(str).to_numpy()).agg(list).items()}
 
 
 def _groups(alerts: pd.DataFrame, max_items: int) -> tuple[list[ProjectGroup], int]:
@@ -258,12 +287,12 @@ def _groups(alerts: pd.DataFrame, max_items: int) -> tuple[list[ProjectGroup], i
     frame = frame.sort_values(["_cat", "_neg_days", "_due", "project_id"], kind="stable", na_position="last")
     truncated = max(0, len(frame) - max_items)
     frame = frame.head(max_items)
-    # projects in the order of their most urgent line
-    order = list(dict.fromkeys(frame["project_id"]))
-    groups = []
-    for pid, part in sorted(frame.groupby("project_id", sort=False), key=lambda kv: order.index(kv[0])):
-        items = _items(part)
-        groups.append(ProjectGroup(str(pid), items[0].customer, tuple(items)))
+    # projects in the order of their most urgent line; rows turned into Items once (to_dict per
+    # group would dominate the run time on a 20,000-project ledger)
+    by_project: dict[str, list[Item]] = {}
+    for item in _items(frame):
+        by_project.setdefault(item.project_id, []).append(item)
+    groups = [ProjectGroup(pid, items[0].customer, tuple(items)) for pid, items in by_project.items()]
     return groups, truncated
 
 
@@ -280,11 +309,11 @@ def _items(frame: pd.DataFrame) -> list[Item]:
     return out
 
 
-def _team_rows(result: Any, alerts: pd.DataFrame, team: list[Contact], co_of: pd.Series) -> list[TeamRow]:
+def _team_rows(result: Any, desks: _Desks, team: list[Contact]) -> list[TeamRow]:
     rows = []
     by_manager = getattr(result, "kpis_by_manager", {}) or {}
     for person in team:  # the same selection as the member's own e-mail, so the numbers agree
-        theirs = alerts[_theirs(alerts, person.name, co_of)]
+        theirs = desks.of(person.name)
         kpis = by_manager.get(person.name, {})  # the very numbers the summary workbook shows
         rows.append(TeamRow(
             person.name, person.role, int(theirs["category"].eq("overdue").sum()), int(theirs["category"].eq("due").sum()),
