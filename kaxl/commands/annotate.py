@@ -9,7 +9,7 @@ import click
 from kaxl.cli import as_of_option, friendly, parse_as_of
 
 
-@click.command()
+@click.command("annotate")
 @click.argument("ledger", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Output file (default: LEDGER.annotated.xlsx beside the ledger). 输出文件。")
