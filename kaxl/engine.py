@@ -61,6 +61,13 @@ class RuleContext:
     settings: Any  # kaxl.settings.Settings
     calendar: Any  # kaxl.workdays.WorkCalendar
     as_of: dt.date
+    cache: dict[str, Any] = field(default_factory=dict)  # tables several rules share (node table…)
+
+    def shared(self, name: str, build: Any) -> Any:
+        """Compute a derived table once per run (e.g. the node table used by rules, scores, KPIs)."""
+        if name not in self.cache:
+            self.cache[name] = build(self)
+        return self.cache[name]
 
 
 @dataclass
@@ -124,7 +131,7 @@ def run_check(ledger: Ledger, as_of: dt.date) -> CheckResult:
     enrich = _optional("kaxl.enrich")
     projects = enrich.projects(ctx, findings) if enrich else _basic_projects(ledger)
     receivables = enrich.receivables(ctx) if enrich else pd.DataFrame()
-    deductions = enrich.deductions(ctx) if enrich and hasattr(enrich, "deductions") else pd.DataFrame()
+    deductions = enrich.deductions(ctx, findings) if enrich and hasattr(enrich, "deductions") else pd.DataFrame()
     kpi_module = _optional("kaxl.kpis")
     kpis = kpi_module.portfolio_kpis(ctx, projects, receivables) if kpi_module else {}
     by_manager = kpi_module.kpis_by_manager(ctx, projects, receivables) if kpi_module else {}

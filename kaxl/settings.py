@@ -28,6 +28,7 @@ SETTINGS: tuple[SettingDef, ...] = (
     SettingDef("initiation_form_days", 3, "int", "立项表须在线索后 N 个工作日内完成", "initiation form within N working days of the lead"),
     SettingDef("price_approval_days", 5, "int", "价格审批须在投标前 ≥N 个工作日", "price approval ≥ N working days before the bid"),
     SettingDef("sealing_days", 2, "int", "封标须在投标前 ≥N 个工作日", "final review and sealing ≥ N working days before the bid"),
+    SettingDef("review_days", 5, "int", "立项评审须在立项表后 N 个工作日内", "initiation review within N working days of the form"),
     SettingDef("handover_days", 5, "int", "签约后 N 个工作日内完成交接单", "handover sheet within N working days of signing"),
     SettingDef("archive_days", 3, "int", "签约后 N 个工作日内归档", "archive within N working days of signing"),
     SettingDef("min_research_rounds", 2, "int", "方案阶段至少 N 轮需求调研", "at least N rounds of requirements research"),

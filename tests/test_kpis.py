@@ -166,8 +166,10 @@ def test_node_completion_is_unknown_until_the_node_table_exists(result):
 @pytest.mark.skipif(not HAS_NODES, reason="kaxl.nodes (part A) not written yet")
 def test_node_completion_from_node_table(result):
     from kaxl.nodes import node_table
+    from kaxl.workdays import WorkCalendar
 
-    nodes = node_table(RuleContext(result.ledger, result.settings, None, result.as_of))
+    calendar = WorkCalendar.from_ledger(result.ledger, result.settings)
+    nodes = node_table(RuleContext(result.ledger, result.settings, calendar, result.as_of))
     due = pd.to_datetime(nodes["due_date"])
     passed = nodes[due.notna() & (due < pd.Timestamp(AS_OF))]
     on_time = passed["on_time"].astype("boolean").fillna(False).astype(bool)
