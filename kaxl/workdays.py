@@ -22,8 +22,6 @@ import pandas as pd
 
 from kaxl.findings import Finding, make
 
-_MAX_SCAN = 400  # working-day arithmetic never needs to look further than a year and a bit
-
 
 @lru_cache(maxsize=1)
 def _statutory_years() -> tuple[int, int]:
@@ -64,6 +62,12 @@ class WorkCalendar:
 
     def is_workday(self, day: dt.date) -> bool | None:
         """True/False, or None when the year is unknown (and recorded for CAL-001)."""
+        result = self._classify(day)
+        if result is None:
+            self.unknown_years.add(day.year)
+        return result
+
+    def _classify(self, day: dt.date) -> bool | None:
         if day in self._cache:
             return self._cache[day]
         result = self._decide(day)
@@ -82,13 +86,34 @@ class WorkCalendar:
             return chinese_calendar.is_workday(day)
         if self.fallback_weekends:
             return day.weekday() < 5
-        self.unknown_years.add(day.year)
         return None
 
     def knows(self, day: dt.date) -> bool:
         return self.is_workday(day) is not None
 
     # ----------------------------------------------------------------------------- arithmetic
+    #
+    # A cumulative count of working days over a date span (grown on demand, a year at a time)
+    # turns every question into two array lookups: the benchmark ledger asks tens of thousands.
+
+    def _span(self, low: dt.date, high: dt.date) -> None:
+        first = getattr(self, "_first", None)
+        if first is not None and first <= low and high <= self._last:
+            return
+        low = min(low, first) if first is not None else low
+        high = max(high, self._last) if first is not None else high
+        low = dt.date(low.year - 1, 1, 1)
+        high = dt.date(high.year + 1, 12, 31)
+        days = [low + dt.timedelta(days=i) for i in range((high - low).days + 1)]
+        flags = [self._classify(day) for day in days]  # spanning a year is not needing it
+        work = np.array([bool(f) for f in flags], dtype=np.int64)
+        unknown = np.array([f is None for f in flags], dtype=np.int64)
+        self._first, self._last = low, high
+        self._work_cum = np.concatenate([[0], np.cumsum(work)])  # _work_cum[i] = workdays in [low, low+i)
+        self._unknown_cum = np.concatenate([[0], np.cumsum(unknown)])
+
+    def _pos(self, day: dt.date) -> int:
+        return (day - self._first).days
 
     def add_workdays(self, day: dt.date, n: int) -> dt.date | None:
         """The n-th working day after ``day`` (n ≥ 1), or None if the calendar runs out."""
@@ -101,33 +126,48 @@ class WorkCalendar:
     def _step(self, day: dt.date, n: int, direction: int) -> dt.date | None:
         if n <= 0:
             return day
-        current, found = day, 0
-        for _ in range(_MAX_SCAN + n * 3):
-            current += dt.timedelta(days=direction)
-            workday = self.is_workday(current)
-            if workday is None:
+        reach = dt.timedelta(days=n * 3 + 30)
+        self._span(day - reach, day + reach)
+        cum = self._work_cum
+        here = self._pos(day)
+        if direction > 0:
+            target = cum[here + 1] + n  # workdays in [first, day] plus n
+            position = int(np.searchsorted(cum, target, side="left")) - 1
+            if position >= len(cum) - 1:
                 return None
-            if workday:
-                found += 1
-                if found == n:
-                    return current
-        return None
+            found = self._first + dt.timedelta(days=position)
+            low, high = here + 1, position + 1
+        else:
+            target = cum[here] - n + 1  # the day whose inclusive count reaches this
+            if target < 1:
+                return None
+            position = int(np.searchsorted(cum, target, side="left")) - 1
+            found = self._first + dt.timedelta(days=position)
+            low, high = position, here
+        if self._unknown_cum[high] - self._unknown_cum[low] > 0:
+            self._flag_unknown(low, high)
+            return None
+        return found
+
+    def _flag_unknown(self, low: int, high: int) -> None:
+        for i in range(low, high):
+            day = self._first + dt.timedelta(days=i)
+            if self._classify(day) is None:
+                self.unknown_years.add(day.year)
+                return
 
     def workdays_between(self, start: dt.date, end: dt.date) -> int | None:
         """Signed count of working days in (start, end]: how late ``end`` is after ``start``."""
         if start == end:
             return 0
-        sign = 1 if end > start else -1
-        low, high = (start, end) if sign > 0 else (end, start)
-        count = 0
-        current = low
-        while current < high:
-            current += dt.timedelta(days=1)
-            workday = self.is_workday(current)
-            if workday is None:
-                return None
-            count += workday
-        return sign * count
+        low, high = (start, end) if end > start else (end, start)
+        self._span(low, high)
+        a, b = self._pos(low) + 1, self._pos(high) + 1
+        if self._unknown_cum[b] - self._unknown_cum[a] > 0:
+            self._flag_unknown(a, b)
+            return None
+        count = int(self._work_cum[b] - self._work_cum[a])
+        return count if end > start else -count
 
     # ----------------------------------------------------------------------------- vectorised
 

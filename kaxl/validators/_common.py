@@ -23,35 +23,38 @@ LIVE = frozenset({"active"})  # SPEC §2: rules about nodes not yet done fire fo
 LIVE_AFTER_SIGNING = frozenset({"active", "won"})
 
 
-def people(ctx: RuleContext) -> pd.DataFrame:
-    """project_id → AM / PS / CO names (PS and CO fall back to the AM)."""
+def people(ctx: RuleContext) -> dict[str, dict[str, str | None]]:
+    """project_id → {"AM", "PS", "CO"} names (PS and CO fall back to the AM); a plain dict
+    because rules look owners up once per finding and pandas scalar access is slow."""
 
-    def build(ctx: RuleContext) -> pd.DataFrame:
-        projects = projects_by_id(ctx.ledger).set_index("project_id")
-        out = pd.DataFrame(index=projects.index)
-        out["AM"] = projects["account_manager"]
-        out["PS"] = projects["presales"].where(projects["presales"].notna(), projects["account_manager"])
-        out["CO"] = projects["commercial_ops"].where(projects["commercial_ops"].notna(), projects["account_manager"])
+    def build(ctx: RuleContext) -> dict[str, dict[str, str | None]]:
+        projects = projects_by_id(ctx.ledger)
+        out: dict[str, dict[str, str | None]] = {}
+        for pid, am, ps, co in zip(projects["project_id"], projects["account_manager"], projects["presales"],
+                                   projects["commercial_ops"]):
+            am = am if isinstance(am, str) else None
+            out[pid] = {"AM": am, "PS": ps if isinstance(ps, str) else am, "CO": co if isinstance(co, str) else am}
         return out
 
     return ctx.shared("people", build)
 
 
 def owner(ctx: RuleContext, project_id: Any, role: str) -> str | None:
-    table = people(ctx)
-    if project_id is None or project_id not in table.index:
-        return None
-    value = table.at[project_id, role]
-    return value if isinstance(value, str) else None
+    names = people(ctx).get(project_id) if isinstance(project_id, str) else None
+    return names.get(role) if names else None
 
 
 def where(ctx: RuleContext, key: str, index: Any, column: str | None) -> dict[str, Any]:
-    """sheet/row/column/cell/file of one cell, by the row label in ``ledger.frames[key]``."""
-    frame = ctx.ledger.frames[key]
-    if isinstance(index, float):
-        index = int(index)
-    finder = ctx.shared(f"locator:{key}", lambda c: locator(c.ledger, key))
-    return finder(frame.at[index, "_src"], frame.at[index, "_row"], column)
+    """sheet/row/column/cell/file of one cell, by the row label in ``ledger.frames[key]``
+    (frames have a RangeIndex, so the label is the position in the cached arrays)."""
+
+    def build(ctx: RuleContext) -> tuple[Any, Any, Any]:
+        frame = ctx.ledger.frames[key]
+        return frame["_src"].to_numpy(), frame["_row"].to_numpy(), locator(ctx.ledger, key)
+
+    src, row, finder = ctx.shared(f"where:{key}", build)
+    position = int(index)
+    return finder(src[position], row[position], column)
 
 
 def iso(value: Any) -> str:
