@@ -1,0 +1,135 @@
+"""`kaxl demo`: the bundled sample ledger through every command kaxl has, into one folder.
+
+The sample is generated on the fly (``make_sample(40, 7)``), so the demo works from an
+installed wheel with no repository files. Steps are a list: the check always runs; the
+annotated copy, the managers' summary and the digest previews run when their modules are
+installed (looked up with getattr, so a command added later joins the demo by existing).
+A failing optional step is reported and the others still run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kaxl.sample import DEFAULT_AS_OF, DEFAULT_SEED, make_sample, write_sample
+from kaxl.template import atomic_output
+
+DEMO_PROJECTS = 40
+LEDGER_NAME = "kaxl-sample.xlsx"
+
+
+@dataclass
+class DemoRun:
+    """What the steps share: where to write, the reference date, the ledger and its check result."""
+
+    out_dir: Path
+    as_of: dt.date
+    ledger: Path | None = None
+    result: Any = None
+    written: list[tuple[str, str, Path]] = field(default_factory=list)  # (zh, en, path)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (step, why)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (step, error)
+
+    def wrote(self, zh: str, en: str, path: Path) -> None:
+        self.written.append((zh, en, path))
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    name: str
+    run: Callable[[DemoRun], None]
+    required: bool = False  # a required step failing ends the demo (exit 2 via KaxlError/exception)
+
+
+def _optional(module: str, *names: str) -> Callable[..., Any] | None:
+    """The first of ``names`` in ``module`` if the module is installed, else None."""
+    try:
+        loaded = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            return None
+        raise
+    return next((getattr(loaded, n) for n in names if callable(getattr(loaded, n, None))), None)
+
+
+def _sample(run: DemoRun) -> None:
+    run.ledger = write_sample(make_sample(DEMO_PROJECTS, DEFAULT_SEED, run.as_of), run.out_dir / LEDGER_NAME)
+    run.wrote("示例台账（含示例错误）", "sample ledger (with deliberate mistakes)", run.ledger)
+
+
+def _check(run: DemoRun) -> None:
+    from kaxl.api import check_files
+    from kaxl.reports.console import render
+    from kaxl.reports.jsonout import to_document
+
+    run.result = check_files([run.ledger], run.as_of)
+    text, doc = run.out_dir / "check.txt", run.out_dir / "check.json"
+    with atomic_output(text) as tmp:
+        tmp.write_text(render(run.result, "zh", None), encoding="utf-8")
+    with atomic_output(doc) as tmp:
+        tmp.write_text(json.dumps(to_document(run.result), ensure_ascii=False, indent=1), encoding="utf-8")
+    run.wrote("校验结果（中文）", "check output (Chinese)", text)
+    run.wrote("校验结果 JSON", "check output as JSON", doc)
+
+
+def _annotate(run: DemoRun) -> None:
+    annotate = _optional("kaxl.reports.annotate", "annotate_ledger")
+    if annotate is None:
+        run.skipped.append(("annotate", "kaxl.reports.annotate not installed"))
+        return
+    path = annotate(run.result, run.ledger, run.out_dir / "kaxl-sample.annotated.xlsx")
+    run.wrote("标注副本（问题单元格已标出）", "annotated copy (finding cells marked)", Path(path))
+
+
+def _summary(run: DemoRun) -> None:
+    summary = _optional("kaxl.reports.summary", "write_summary", "build_summary", "summary_workbook")
+    if summary is None:
+        run.skipped.append(("summary", "kaxl.reports.summary not installed"))
+        return
+    path = summary(run.result, run.out_dir / "summary.xlsx")
+    run.wrote("管理层汇总工作簿", "managers' summary workbook", Path(path or run.out_dir / "summary.xlsx"))
+
+
+def _digest(run: DemoRun) -> None:
+    previews = _optional("kaxl.digest", "write_previews")
+    if previews is None:
+        run.skipped.append(("digest", "kaxl.digest not installed"))
+        return
+    from zoneinfo import ZoneInfo
+
+    monday_9 = dt.datetime.combine(run.as_of, dt.time(9, 0), ZoneInfo("Asia/Shanghai"))
+    folder = run.out_dir / "digest"
+    written = previews(run.result, folder, now=lambda: monday_9)
+    run.wrote(f"每周邮件预览（{len(written) // 2} 封）", f"weekly e-mail previews ({len(written) // 2})", folder)
+
+
+STEPS: tuple[DemoStep, ...] = (
+    DemoStep("sample", _sample, required=True),
+    DemoStep("check", _check, required=True),
+    DemoStep("annotate", _annotate),
+    DemoStep("summary", _summary),
+    DemoStep("digest", _digest),
+)
+
+
+def run_demo(out_dir: str | os.PathLike[str] = "kaxl-demo", as_of: dt.date = DEFAULT_AS_OF,
+             steps: tuple[DemoStep, ...] = STEPS) -> DemoRun:
+    """Run every demo step into ``out_dir``; optional steps that fail are recorded, not raised."""
+    run = DemoRun(Path(out_dir), as_of)
+    run.out_dir.mkdir(parents=True, exist_ok=True)
+    for step in steps:
+        if step.required:
+            step.run(run)
+            continue
+        try:
+            step.run(run)
+        except Exception as exc:  # noqa: BLE001 - one broken preview must not hide the rest
+            run.failed.append((step.name, f"{type(exc).__name__}: {exc}"))
+    return run

@@ -1,0 +1,32 @@
+"""`kaxl demo`: runs from nothing, writes the sample and the check outputs, tells the user where."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from kaxl.cli import main
+from kaxl.sample_demo import STEPS, DemoStep, run_demo
+
+
+def test_demo_command(tmp_path):
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(main, ["demo", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    for name in ("kaxl-sample.xlsx", "check.txt", "check.json"):
+        assert (out / name).exists(), name
+    document = json.loads((out / "check.json").read_text(encoding="utf-8"))
+    assert document["as_of"] == "2026-11-16"
+    assert len(document["findings"]) > 30
+    assert "项目台账" in (out / "check.txt").read_text(encoding="utf-8")
+    assert "请查看 Look at" in result.output and str(out / "check.json") in result.output
+
+
+def test_optional_step_failure_is_reported_not_fatal(tmp_path):
+    def broken(run):
+        raise RuntimeError("preview exploded")
+
+    run = run_demo(tmp_path, steps=(*STEPS[:2], DemoStep("broken", broken)))
+    assert run.failed == [("broken", "RuntimeError: preview exploded")]
+    assert (tmp_path / "check.json").exists()
