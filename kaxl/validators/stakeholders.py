@@ -59,7 +59,7 @@ def _cold(ctx: RuleContext, joined: pd.DataFrame, output: RuleOutput) -> None:
     kps = joined[is_kp]
     since = (pd.Timestamp(ctx.as_of) - kps["last_contact"]).dt.days
     cold = kps[since.isna() | (since > limit)]
-    for row in rows_of(cold.assign(_since=since)):
+    for row in rows_of(cold.assign(_since=since.loc[cold.index])):
         person = row["owner"] or row["account_manager"]
         name = row["name"] or "?"
         if row["_since"] is None:
@@ -75,7 +75,7 @@ def _cold(ctx: RuleContext, joined: pd.DataFrame, output: RuleOutput) -> None:
                                        column="last_contact", project_id=row["project_id"], owner_name=person,
                                        due_date=due, days=days))
     soon = kps[since.notna() & (since <= limit) & (since > limit - UPCOMING_DAYS)]
-    for row in rows_of(soon.assign(_since=since)):
+    for row in rows_of(soon.assign(_since=since.loc[soon.index])):
         due = (row["last_contact"] + pd.Timedelta(days=limit)).date()
         ahead = limit - int(row["_since"])
         person = row["owner"] or row["account_manager"]
