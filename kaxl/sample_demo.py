@@ -110,12 +110,33 @@ def _digest(run: DemoRun) -> None:
     run.wrote(f"每周邮件预览（{len(written) // 2} 封）", f"weekly e-mail previews ({len(written) // 2})", folder)
 
 
+def _template(run: DemoRun) -> None:
+    from kaxl.template import write_templates
+
+    for path in write_templates(run.out_dir / "templates"):
+        zh, en = ("空白台账（带按钮）", "blank ledger with the Excel buttons") if path.suffix == ".xlsm" \
+            else ("空白台账模板", "blank ledger template")
+        run.wrote(zh, en, path)
+
+
+def _excel_enable(run: DemoRun) -> None:
+    enable = _optional("kaxl.vba.enable", "enable_workbook")
+    if enable is None:
+        run.skipped.append(("excel-enable", "kaxl.vba not installed"))
+        return
+    out = run.out_dir / "kaxl-sample.xlsm"
+    enable(run.ledger, out)
+    run.wrote("示例台账加上按钮（.xlsm）", "sample ledger with the Excel buttons (.xlsm)", out)
+
+
 STEPS: tuple[DemoStep, ...] = (
     DemoStep("sample", _sample, required=True),
     DemoStep("check", _check, required=True),
     DemoStep("annotate", _annotate),
     DemoStep("summary", _summary),
     DemoStep("digest", _digest),
+    DemoStep("template", _template),
+    DemoStep("excel-enable", _excel_enable),
 )
 
 
