@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from typing import Any
 
@@ -14,6 +15,8 @@ import kaxl
 
 def plain(value: Any) -> Any:
     """A JSON-safe scalar: NaN/NaT/NA → None, Timestamps → ISO dates, numpy → Python."""
+    if type(value) is str:  # most values: answer before the isinstance chain
+        return value
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, (pd.Timestamp, dt.datetime)):
@@ -34,10 +37,31 @@ def plain(value: Any) -> Any:
 
 
 def records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """Rows as JSON-safe dicts, converted a column at a time (no per-cell dispatch on big tables)."""
     if frame is None or frame.empty:
         return []
     columns = [c for c in frame.columns if not str(c).startswith("_")]
-    return [{c: plain(v) for c, v in zip(columns, row)} for row in frame[columns].itertuples(index=False, name=None)]
+    values = [_column(frame[c]) for c in columns]
+    return [dict(zip(columns, row)) for row in zip(*values)]
+
+
+def _column(series: pd.Series) -> list[Any]:
+    """One column as :func:`plain` would give each value, vectorised for the common dtypes."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype):
+        if dtype.kind == "M":  # datetime64: ISO dates, NaT → None
+            array = series.to_numpy()
+            out = np.datetime_as_string(array, unit="D").astype(object)
+            out[np.isnat(array)] = None
+            return out.tolist()
+        if dtype.kind in "iub":  # tolist gives Python ints / bools
+            return series.tolist()
+        if dtype.kind == "f":
+            array = series.to_numpy()
+            out = array.astype(object)
+            out[np.isnan(array)] = None
+            return out.tolist()
+    return [plain(v) for v in series.to_numpy(dtype=object)]
 
 
 def to_document(result) -> dict[str, Any]:
@@ -57,3 +81,21 @@ def to_document(result) -> dict[str, Any]:
         "kpis": plain(result.kpis),
         "kpis_by_manager": plain(result.kpis_by_manager),
     }
+
+
+def dumps(document: dict[str, Any]) -> str:
+    """The document as text: indented, with one record per line in the long lists.
+
+    Python's json module only uses its C encoder without ``indent``; indenting a 20,000-project
+    document in pure Python took seconds. Each record is encoded compactly by the C encoder and
+    placed on its own line, which keeps the file readable and diffable line by line.
+    """
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    parts = []
+    for key, value in document.items():
+        if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+            text = "[\n  " + ",\n  ".join(map(encode, value)) + "\n ]"
+        else:  # small values: indented as before; JSON strings hold no raw newline, so re-indent is safe
+            text = json.dumps(value, ensure_ascii=False, indent=1).replace("\n", "\n ")
+        parts.append(f" {encode(key)}: {text}")
+    return "{\n" + ",\n".join(parts) + "\n}" if parts else "{}"
