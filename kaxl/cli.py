@@ -8,7 +8,6 @@ languages; anything unexpected is reported as an internal error with a hint, not
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -108,9 +107,9 @@ def check(ledgers: tuple[Path, ...], as_of: str | None, as_json: bool, lang: str
 
     result = check_files(ledgers, parse_as_of(as_of))
     if as_json:
-        from kaxl.reports.jsonout import to_document
+        from kaxl.reports.jsonout import dumps, to_document
 
-        click.echo(json.dumps(to_document(result), ensure_ascii=False, indent=1))
+        click.echo(dumps(to_document(result)))
     else:
         click.echo(render(result, lang, None if limit == 0 else limit), nl=False)
     sys.exit(result.exit_code)
