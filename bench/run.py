@@ -1,0 +1,370 @@
+"""kaxl's speed-and-memory benchmark (issue 4): kaxl against two references on the same file.
+
+    python bench/run.py [--sizes 5000,20000] [--runs 3] [--out bench/results.json]
+
+For each size it generates a ledger with ``kaxl sample --projects N --seed 7`` (cached), then
+times, each run in a fresh subprocess so that imports and memory are what a user gets:
+
+- the **floor**: python-calamine loading every sheet to Python values and nothing else;
+- the **naive peer**: ``pandas.read_excel(path, sheet_name=None, engine="openpyxl")``;
+- ``kaxl check --json --as-of 2026-11-16 FILE > /dev/null`` (wall time and peak RSS);
+- ``kaxl check`` (human text, default --limit) on the largest ledger;
+- a bloated copy of the smallest ledger (every sheet's used range stretched to A1:Z1048576 by
+  formatting whole columns down to the last row), which must cost no more than its real rows;
+- ``kaxl summary`` / ``kaxl annotate`` on the largest ledger when those commands exist;
+- ``python -c "import kaxl.macros"`` and a check of the bundled 40-project sample in-process
+  after import (the Excel-button path).
+
+It prints a table (median of ``--runs`` runs, ratio to the floor, naive/kaxl, peak RSS, the
+goal and pass/fail) and writes the figures with the machine they came from as JSON. Peak RSS
+is each child's own ``ru_maxrss`` (``os.wait4``), so one run never inherits another's peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_40 = REPO / "sample_ledgers" / "kaxl-sample.xlsx"
+AS_OF = "2026-11-16"
+SEED = 7
+PY = sys.executable
+GB = 1024 * 1024 * 1024
+
+FLOOR_CODE = """
+import sys, python_calamine as pc
+book = pc.CalamineWorkbook.from_path(sys.argv[1])
+for name in book.sheet_names:
+    book.get_sheet_by_name(name).to_python()
+"""
+NAIVE_CODE = """
+import sys, warnings
+warnings.simplefilter("ignore")
+import pandas as pd
+pd.read_excel(sys.argv[1], sheet_name=None, engine="openpyxl")
+"""
+IN_PROCESS_CODE = """
+import datetime as dt, json, sys, time
+import kaxl.macros
+from kaxl.api import check_files
+start = time.perf_counter()
+result = check_files(sys.argv[1], dt.date.fromisoformat(sys.argv[2]))
+print(json.dumps({"seconds": time.perf_counter() - start, "findings": len(result.findings)}))
+"""
+
+
+@dataclass
+class Measure:
+    """One benchmarked case: its runs, their median and the goal it is held to."""
+
+    case: str
+    size: int | None
+    command: str
+    runs: list[float] = field(default_factory=list)
+    rss_mb: list[float] = field(default_factory=list)
+    goal: str = ""
+    passed: bool | None = None
+    ratio_floor: float | None = None
+    naive_over_kaxl: float | None = None
+    note: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.runs) if self.runs else float("nan")
+
+    @property
+    def peak_rss_mb(self) -> float | None:
+        return max(self.rss_mb) if self.rss_mb else None
+
+
+# ------------------------------------------------------------------------------- running things
+
+
+def kaxl_cmd() -> list[str]:
+    """The installed console script when there is one (what users run), else ``python -m kaxl``."""
+    script = Path(PY).parent / ("kaxl.exe" if os.name == "nt" else "kaxl")
+    return [str(script)] if script.exists() else [PY, "-m", "kaxl"]
+
+
+def timed(argv: list[str], stdout: int | None = subprocess.DEVNULL, cwd: Path | None = None,
+          ok: tuple[int, ...] = (0, 1)) -> tuple[float, float | None, bytes]:
+    """Run ``argv`` once: (wall seconds, the child's own peak RSS in MB, its stdout if captured)."""
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a chatty child can never block
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=stdout, stderr=errors, cwd=cwd)
+        out = b""
+        if proc.stdout is not None:
+            out = proc.stdout.read()
+            proc.stdout.close()
+        rss = None
+        if hasattr(os, "wait4"):
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            rss = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+        else:  # pragma: no cover - Windows
+            proc.wait()
+        seconds = time.perf_counter() - start
+        errors.seek(0)
+        err = errors.read()
+    if proc.returncode not in ok:
+        raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}:\n{err.decode(errors='replace')[-2000:]}")
+    return seconds, rss, out
+
+
+def repeat(measure: Measure, argv: list[str], runs: int, **kwargs) -> Measure:
+    for _ in range(runs):
+        seconds, rss, _ = timed(argv, **kwargs)
+        measure.runs.append(seconds)
+        if rss is not None:
+            measure.rss_mb.append(rss)
+    return measure
+
+
+# ------------------------------------------------------------------------------------ ledgers
+
+
+def ledger(cache: Path, projects: int) -> Path:
+    """``kaxl sample --projects N --seed 7`` into the cache (reused when already there)."""
+    path = cache / f"kaxl-sample-{projects}-seed{SEED}.xlsx"
+    if not path.exists():
+        tmp = path.with_suffix(".tmp.xlsx")
+        subprocess.run([*kaxl_cmd(), "sample", "--projects", str(projects), "--seed", str(SEED), "--out", str(tmp)],
+                       check=True, stdout=subprocess.DEVNULL)
+        os.replace(tmp, path)
+    return path
+
+
+_DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
+_SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>")
+_COLS = re.compile(rb"<cols>.*?</cols>", re.S)
+
+
+def bloated(source: Path, cache: Path) -> Path:
+    """A copy of ``source`` as Excel leaves it after whole columns A:Z were formatted.
+
+    Each worksheet declares the used range A1:Z1048576, styles columns A–Z, and carries a
+    formatted but empty last row 1048576 (what a fill-down of the formatting to the bottom
+    leaves behind), so a reader that trusts the used range walks a million rows.
+    """
+    path = cache / f"{source.stem}-bloated.xlsx"
+    if path.exists() and path.stat().st_mtime >= source.stat().st_mtime:
+        return path
+    tmp = path.with_suffix(".tmp.xlsx")
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename.startswith("xl/worksheets/sheet") and info.filename.endswith(".xml"):
+                data = _bloat_sheet(data)
+            dst.writestr(info, data)
+    os.replace(tmp, path)
+    return path
+
+
+def _bloat_sheet(data: bytes) -> bytes:
+    cols = b'<cols><col min="1" max="26" width="14" style="0" customWidth="1"/></cols>'
+    data = _DIMENSION.sub(b'<dimension ref="A1:Z1048576"/>', data, count=1)
+    data = _COLS.sub(cols, data, count=1) if _COLS.search(data) else _SHEET_DATA.sub(lambda m: cols + m.group(0), data,
+                                                                                       count=1)
+    last = b'<row r="1048576">' + b"".join(b'<c r="%s1048576" s="0"/>' % bytes([65 + i]) for i in range(26)) + b"</row>"
+    if b"<sheetData/>" in data:
+        return data.replace(b"<sheetData/>", b"<sheetData>" + last + b"</sheetData>", 1)
+    return data.replace(b"</sheetData>", last + b"</sheetData>", 1)
+
+
+# --------------------------------------------------------------------------------- the benchmark
+
+
+def kaxl_commands() -> set[str]:
+    """Commands this kaxl has (summary and annotate are optional while they are being built)."""
+    help_text = subprocess.run([*kaxl_cmd(), "--help"], capture_output=True, text=True, check=True).stdout
+    commands, listing = set(), False
+    for line in help_text.splitlines():
+        if line.strip() == "Commands:":
+            listing = True
+        elif listing and line.startswith("  ") and line.strip():
+            commands.add(line.split()[0])
+    return commands
+
+
+def run_benchmark(sizes: list[int], runs: int, cache: Path) -> list[Measure]:
+    kaxl = kaxl_cmd()
+    largest, smallest = max(sizes), min(sizes)
+    measures: list[Measure] = []
+    floors: dict[int, Measure] = {}
+    checks: dict[int, Measure] = {}
+    for size in sorted(sizes):
+        path = ledger(cache, size)
+        print(f"… {size} projects: {path}", file=sys.stderr)
+        floor = repeat(Measure("floor: calamine, every sheet to Python", size,
+                               "CalamineWorkbook.from_path + to_python() of every sheet"),
+                       [PY, "-c", FLOOR_CODE, str(path)], runs)
+        naive = repeat(Measure("naive peer: pandas.read_excel(openpyxl)", size,
+                               'pd.read_excel(p, sheet_name=None, engine="openpyxl")'),
+                       [PY, "-c", NAIVE_CODE, str(path)], runs)
+        check = repeat(Measure("kaxl check --json", size, f"kaxl check --json --as-of {AS_OF} FILE > /dev/null"),
+                       [*kaxl, "check", "--json", "--as-of", AS_OF, str(path)], runs)
+        floors[size], checks[size] = floor, check
+        for m in (floor, naive, check):
+            m.ratio_floor = m.median / floor.median
+        check.naive_over_kaxl = naive.median / check.median
+        if size == largest:
+            check.goal = "≤ 1.5× floor, ≥ 4× faster than naive, peak RSS ≤ 1 GB"
+            check.passed = (check.ratio_floor <= 1.5 and check.naive_over_kaxl >= 4
+                            and (check.peak_rss_mb or 0) <= 1024)
+        measures += [floor, naive, check]
+        if size == largest:
+            text = repeat(Measure("kaxl check (text)", size, f"kaxl check --as-of {AS_OF} FILE > /dev/null"),
+                          [*kaxl, "check", "--as-of", AS_OF, str(path)], runs)
+            text.ratio_floor = text.median / floor.median
+            text.goal, text.passed = "≤ 1.5× floor", text.ratio_floor <= 1.5
+            measures.append(text)
+    if len(sizes) > 1:
+        small, big = checks[smallest], checks[largest]
+        growth = big.median / small.median
+        allowed = 1.1 * largest / smallest
+        measures.append(Measure(f"linearity: check {largest} / check {smallest}", None,
+                                f"{largest // smallest}× the projects", runs=[growth],
+                                goal=f"≤ {allowed:.1f}×", passed=growth <= allowed))
+    # The bloated used range: the smallest ledger with every sheet stretched to row 1,048,576.
+    base = ledger(cache, smallest)
+    fat = bloated(base, cache)
+    bloat = repeat(Measure("bloated A1:Z1048576 (kaxl check --json)", smallest,
+                           f"kaxl check --json on the {smallest}-project ledger, every sheet bloated"),
+                   [*kaxl, "check", "--json", "--as-of", AS_OF, str(fat)], runs)
+    lean = checks[smallest]
+    bloat.ratio_floor = bloat.median / floors[smallest].median
+    bloat.note = f"{bloat.median / lean.median:.2f}× time, {(bloat.peak_rss_mb or 0) / (lean.peak_rss_mb or 1):.2f}× RSS of the same ledger unbloated"
+    bloat.goal = "≤ 1.1× time and RSS of the unbloated ledger"
+    bloat.passed = bloat.median <= 1.1 * lean.median and (bloat.peak_rss_mb or 0) <= 1.1 * (lean.peak_rss_mb or 0)
+    measures.append(bloat)
+    # summary / annotate on the largest ledger, when this kaxl has them.
+    available = kaxl_commands()
+    big_path = ledger(cache, largest)
+    with tempfile.TemporaryDirectory() as out_dir:
+        for name in ("summary", "annotate"):
+            if name not in available:
+                print(f"… kaxl {name}: not available, skipped", file=sys.stderr)
+                continue
+            out = Path(out_dir) / f"{name}.xlsx"
+            m = Measure(f"kaxl {name}", largest, f"kaxl {name} FILE --as-of {AS_OF} --out OUT.xlsx", goal="≤ 3× floor")
+            try:
+                repeat(m, [*kaxl, name, str(big_path), "--as-of", AS_OF, "--out", str(out)], runs)
+            except RuntimeError as exc:  # being built by others: report it, do not lose the other figures
+                lines = str(exc).strip().splitlines()
+                reason = next((line for line in lines[1:] if "rror" in line), lines[-1])
+                m.runs, m.note = [], "not measured: " + reason[:160]
+                print(f"… kaxl {name} failed: {exc}", file=sys.stderr)
+            else:
+                m.ratio_floor = m.median / floors[largest].median
+                m.passed = m.ratio_floor <= 3
+            measures.append(m)
+    # The Excel-button path.
+    measures.append(repeat(Measure("import kaxl.macros", None, 'python -c "import kaxl.macros"',
+                                   goal="≤ 1.0 s"), [PY, "-c", "import kaxl.macros"], runs))
+    measures[-1].passed = measures[-1].median <= 1.0
+    in_process = Measure("40-project check in-process", 40, "kaxl.api.check_files(sample) after import",
+                         goal="≤ 0.3 s")
+    for _ in range(runs):
+        _, rss, out = timed([PY, "-c", IN_PROCESS_CODE, str(SAMPLE_40), AS_OF], stdout=subprocess.PIPE)
+        in_process.runs.append(json.loads(out)["seconds"])
+        if rss is not None:
+            in_process.rss_mb.append(rss)
+    in_process.passed = in_process.median <= 0.3
+    measures.append(in_process)
+    return measures
+
+
+# -------------------------------------------------------------------------------------- output
+
+
+def machine() -> dict[str, object]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram_gb = None
+    try:
+        ram_gb = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GB, 1)
+    except (ValueError, OSError, AttributeError):
+        pass
+    versions = {}
+    for module in ("pandas", "numpy", "python_calamine", "openpyxl", "kaxl"):
+        try:
+            from importlib.metadata import version
+
+            versions[module] = version(module.replace("_", "-"))
+        except Exception:  # noqa: BLE001 - a missing version is just not reported
+            versions[module] = None
+    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip() or None
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": ram_gb, "python": platform.python_version(),
+            "os": platform.platform(), "versions": versions, "kaxl_commit": commit}
+
+
+def table(measures: list[Measure]) -> str:
+    """The Markdown table the README quotes."""
+    head = "| case | projects | median s | × floor | naive ÷ kaxl | peak RSS MB | goal | pass |"
+    lines = [head, "|" + "---|" * 8]
+    for m in measures:
+        is_ratio = m.case.startswith("linearity")
+        median = f"{m.median:.2f}×" if is_ratio else f"{m.median:.3f}" if m.median < 1 else f"{m.median:.2f}"
+        lines.append("| " + " | ".join([
+            m.case, f"{m.size:,}" if m.size else "", median,
+            f"{m.ratio_floor:.2f}" if m.ratio_floor is not None else "",
+            f"{m.naive_over_kaxl:.1f}" if m.naive_over_kaxl is not None else "",
+            f"{m.peak_rss_mb:.0f}" if m.peak_rss_mb is not None and not is_ratio else "",
+            m.goal + (f" ({m.note})" if m.note else ""),
+            "" if m.passed is None else ("✅" if m.passed else "❌"),
+        ]) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="5000,20000", help="Project counts, comma-separated (default 5000,20000).")
+    parser.add_argument("--runs", type=int, default=3, help="Runs per case; the median is reported (default 3).")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results.json", help="Where to write the JSON.")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "kaxl-bench",
+                        help="Where generated ledgers are kept between runs.")
+    args = parser.parse_args(argv)
+    sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+    args.cache.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    measures = run_benchmark(sizes, max(1, args.runs), args.cache)
+    elapsed = time.perf_counter() - started
+    print(table(measures))
+    document = {
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "command": " ".join(["python", "bench/run.py", "--sizes", ",".join(map(str, sizes)), "--runs", str(args.runs)]),
+        "as_of": AS_OF, "seed": SEED, "runs": args.runs, "elapsed_s": round(elapsed, 1),
+        "all_passed": all(m.passed is not False for m in measures),
+        "results": [{**asdict(m), "median": m.median, "peak_rss_mb": m.peak_rss_mb} for m in measures],
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_name(args.out.name + ".tmp")
+    tmp.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, args.out)
+    print(f"\n{args.out} written; the benchmark took {elapsed:.0f} s.", file=sys.stderr)
+    return 0 if document["all_passed"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
