@@ -1,14 +1,18 @@
-"""Schema rules SCH-003/005/006/008 with pandera, built from the one column definition.
+"""Schema rules SCH-003/005/006/008, derived from the one column definition.
 
-The schemas are declarative (pandera describes *what* a sheet must look like, derived from
-:mod:`kaxl.columns`); this module only turns pandera's failure table into findings that name
-the cell and quote the value. Validation is lazy, so every problem is reported at once, and it
-runs on the portfolio frame, so uniqueness holds across all the ledgers of a portfolio.
+The checks are declarative — required, closed choices, min/max, unique, unique together, all
+read from :mod:`kaxl.columns` — and run as one vectorised pass per column over the portfolio
+frame, so uniqueness holds across all the ledgers of a portfolio and every problem is reported
+at once. (They used to run through pandera; its import alone cost 0.3 s of every Excel-button
+press and its validation ~1.5 s on a 20,000-project ledger, for the same failures.)
+
+Semantics, as pandera had them: a missing value is only SCH-003 (required columns) and never
+fails a choice or range check; duplicates are reported on every occurrence after the first,
+missing values never count as duplicates of each other, and a composite key is duplicated when
+all its parts repeat (a row whose parts are all missing is not reported).
 """
 
 from __future__ import annotations
-
-from functools import cache
 
 import pandas as pd
 
@@ -16,76 +20,58 @@ from kaxl.columns import SHEETS, Sheet
 from kaxl.findings import Finding, make, quote
 from kaxl.ledger import Ledger
 
-_UNIQUE_CHECKS = ("field_uniqueness", "multiple_fields_uniqueness")
-
-
-@cache
-def schema_for(spec: Sheet):  # -> pandera.DataFrameSchema (imported lazily: pandera is slow to import)
-    """The pandera schema of one sheet, derived from its column definitions."""
-    import pandera.pandas as pa
-
-    columns = {}
-    for column in spec.columns:
-        checks = []
-        if column.choices and not column.open_choices:
-            checks.append(pa.Check.isin(list(column.choice_keys)))
-        if column.min is not None:
-            checks.append(pa.Check.ge(column.min))
-        if column.max is not None:
-            checks.append(pa.Check.le(column.max))
-        columns[column.key] = pa.Column(
-            None, checks=checks, nullable=not column.required, unique=column.unique,
-            report_duplicates="exclude_first", required=False, coerce=False)
-    return pa.DataFrameSchema(
-        columns, strict=False, unique=list(spec.unique_together) or None, report_duplicates="exclude_first",
-        name=spec.key)
-
-
-def _rule_for(check: str) -> str | None:
-    if check == "not_nullable":
-        return "SCH-003"
-    if check.startswith("isin"):
-        return "SCH-005"
-    if check.startswith(("greater_than", "less_than", "in_range")):
-        return "SCH-008"
-    if check in _UNIQUE_CHECKS:
-        return "SCH-006"
-    return None
-
 
 def validate_schema(ledger: Ledger) -> list[Finding]:
     """SCH-003/005/006/008 for every sheet, plus the conditional SCH-003 of lost projects."""
-    import pandera.errors as pe
-
     findings: list[Finding] = []
     for spec in SHEETS:
         frame = ledger.frames[spec.key]
         if frame.empty:
             continue
-        try:
-            schema_for(spec).validate(frame, lazy=True)
-        except pe.SchemaErrors as errors:
-            findings.extend(_to_findings(ledger, spec, errors.failure_cases))
+        findings.extend(_message(ledger, spec, rule_id, index, key) for rule_id, index, key in failures(spec, frame))
     findings.extend(_lost_reason(ledger))
     return findings
 
 
-def _to_findings(ledger: Ledger, spec: Sheet, failures: pd.DataFrame) -> list[Finding]:
-    findings: list[Finding] = []
-    seen: set[tuple[str, int, str]] = set()
-    for failure in failures.itertuples(index=False):
-        rule_id = _rule_for(str(failure.check))
-        if rule_id is None or failure.index is None or pd.isna(failure.index):
+def failures(spec: Sheet, frame: pd.DataFrame) -> list[tuple[str, int, str]]:
+    """(rule, row label, column key) of every schema failure of one sheet, each at most once.
+
+    In the order pandera reported them (composite keys first, then per column: empty, duplicate,
+    choice, min, max), so the findings list reads the same as before.
+    """
+    out: list[tuple[str, int, str]] = []
+    if spec.unique_together and all(key in frame.columns for key in spec.unique_together):
+        subset = list(spec.unique_together)
+        repeated = frame.duplicated(subset=subset, keep="first").to_numpy(dtype=bool)
+        some_value = frame[subset].notna().any(axis=1).to_numpy(dtype=bool)
+        out += _rows("SCH-006", frame.index[repeated & some_value], subset[0])
+    for column in spec.columns:
+        if column.key not in frame.columns:
             continue
-        index = int(failure.index)
-        column_key = str(failure.column)
-        if failure.check == "multiple_fields_uniqueness":
-            column_key = spec.unique_together[0]
-        if (rule_id, index, column_key) in seen:
+        values = frame[column.key]
+        present = values.notna().to_numpy(dtype=bool)
+        if column.required:
+            out += _rows("SCH-003", frame.index[~present], column.key)
+        if column.unique:
+            kept = values[present]
+            out += _rows("SCH-006", kept.index[kept.duplicated(keep="first").to_numpy(dtype=bool)], column.key)
+        if column.choices and not column.open_choices:
+            allowed = values.isin(list(column.choice_keys)).to_numpy(dtype=bool)
+            out += _rows("SCH-005", frame.index[present & ~allowed], column.key)
+        if column.min is None and column.max is None:
             continue
-        seen.add((rule_id, index, column_key))
-        findings.append(_message(ledger, spec, rule_id, index, column_key))
-    return findings
+        numbers = values.astype("Float64") if values.dtype == object else values
+        if column.min is not None:
+            out += _rows("SCH-008", frame.index[present & (numbers < column.min).fillna(False).to_numpy(dtype=bool)],
+                         column.key)
+        if column.max is not None:
+            out += _rows("SCH-008", frame.index[present & (numbers > column.max).fillna(False).to_numpy(dtype=bool)],
+                         column.key)
+    return list(dict.fromkeys(out))
+
+
+def _rows(rule_id: str, index: pd.Index, key: str) -> list[tuple[str, int, str]]:
+    return [(rule_id, int(i), key) for i in index]
 
 
 def _message(ledger: Ledger, spec: Sheet, rule_id: str, index: int, key: str) -> Finding:
