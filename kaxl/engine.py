@@ -11,6 +11,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kaxl.findings import SEVERITY_ORDER, Finding
@@ -183,8 +184,39 @@ _ROLE_COLUMN = {"AM": "account_manager", "PS": "presales", "CO": "commercial_ops
 
 
 def attach_owners(ledger: Ledger, findings: list[Finding]) -> list[Finding]:
-    """Give every finding on a project's row its project_id and the person who owns the fix."""
+    """Give every finding on a project's row its project_id and the person who owns the fix.
+
+    Lookups are dicts built column-wise (row → project only when some finding lacks a project):
+    a ``DataFrame.loc`` per finding and a Python pass over every ledger row cost over a second
+    on a 20,000-project ledger.
+    """
     projects = _projects_by_id(ledger)
+    need_rows = any(f.project_id is None and f.sheet is not None and f.row is not None for f in findings)
+    row_project = _row_projects(ledger) if need_rows else {}
+    owners: dict[str, dict[str, str | None]] = {}
+
+    def owner_of(project_id: str, role: str) -> str | None:
+        column = _ROLE_COLUMN.get(role, "account_manager")
+        if column not in owners:
+            owners[column] = _owners(projects, column)
+        return owners[column].get(project_id)
+
+    out: list[Finding] = []
+    for finding in findings:
+        project_id = finding.project_id
+        if project_id is None and finding.sheet is not None and finding.row is not None:
+            project_id = row_project.get((finding.file, finding.sheet, finding.row))
+        owner = finding.owner
+        if owner is None and project_id is not None and finding.owner_role:
+            owner = owner_of(project_id, finding.owner_role)
+        if project_id != finding.project_id or owner != finding.owner:
+            finding = finding.with_owner(project_id, finding.owner_role, owner)
+        out.append(finding)
+    return out
+
+
+def _row_projects(ledger: Ledger) -> dict[tuple[str | None, str, int], str]:
+    """(file, sheet title, Excel row) → project_id, for every row that names a project."""
     contract_project = dict(zip(ledger.frames["contracts"]["contract_id"], ledger.frames["contracts"]["project_id"]))
     row_project: dict[tuple[str | None, str, int], str] = {}
     for key, frame in ledger.frames.items():
@@ -196,26 +228,23 @@ def attach_owners(ledger: Ledger, findings: list[Finding]) -> list[Finding]:
             ids = frame["contract_id"].map(contract_project)
         else:
             continue
-        for src_id, group in frame.groupby("_src"):
+        ids = ids.to_numpy(dtype=object)
+        is_id = np.fromiter((isinstance(pid, str) for pid in ids), dtype=bool, count=len(ids))
+        srcs = frame["_src"].to_numpy()
+        rows = frame["_row"].to_numpy()
+        for src_id in np.unique(srcs):
             source = ledger.sources[key][int(src_id)]
-            for row, pid in zip(group["_row"], ids.loc[group.index]):
-                if isinstance(pid, str):
-                    row_project[(source.file, source.title, int(row))] = pid
-    out: list[Finding] = []
-    for finding in findings:
-        project_id = finding.project_id
-        if project_id is None and finding.sheet is not None and finding.row is not None:
-            project_id = row_project.get((finding.file, finding.sheet, finding.row))
-        owner = finding.owner
-        if owner is None and project_id is not None and project_id in projects.index and finding.owner_role:
-            row = projects.loc[project_id]
-            person = row.get(_ROLE_COLUMN.get(finding.owner_role, "account_manager"))
-            owner = person if isinstance(person, str) else row.get("account_manager")
-            owner = owner if isinstance(owner, str) else None
-        if project_id != finding.project_id or owner != finding.owner:
-            finding = finding.with_owner(project_id, finding.owner_role, owner)
-        out.append(finding)
-    return out
+            here = (srcs == src_id) & is_id
+            row_project.update(zip(((source.file, source.title, row) for row in rows[here].tolist()), ids[here]))
+    return row_project
+
+
+def _owners(projects: pd.DataFrame, column: str) -> dict[str, str | None]:
+    """project_id → the person in ``column``, else the account manager, else None."""
+    am = projects["account_manager"].to_numpy(dtype=object)
+    person = projects[column].to_numpy(dtype=object) if column in projects.columns else am
+    chosen = [p if isinstance(p, str) else (a if isinstance(a, str) else None) for p, a in zip(person, am)]
+    return dict(zip(projects.index, chosen))
 
 
 def _projects_by_id(ledger: Ledger) -> pd.DataFrame:
