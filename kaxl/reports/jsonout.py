@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 import kaxl
+from kaxl.gcpause import paused_gc
 
 
 def plain(value: Any) -> Any:
@@ -65,6 +66,11 @@ def _column(series: pd.Series) -> list[Any]:
 
 
 def to_document(result) -> dict[str, Any]:
+    with paused_gc():  # ~100k fresh dicts, none cyclic
+        return _document(result)
+
+
+def _document(result) -> dict[str, Any]:
     counts = result.counts
     return {
         "schema_version": "1.0",
