@@ -34,6 +34,9 @@ class Finding:
     installment: int | None = None
     escalation_level: int | None = None
     amount: float | None = None
+    # Not in the JSON: for a deadline node, "late" (done after its deadline) or "missing" (not
+    # done, deadline passed) — the process score caps a late node's deduction by days late.
+    node_state: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         # Fields read directly, not dataclasses.asdict: its deep copy cost seconds on 20k findings.
@@ -49,7 +52,8 @@ class Finding:
         return replace(self, project_id=project_id, owner_role=owner_role, owner=owner)
 
 
-FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclass_fields(Finding))
+INTERNAL_FIELDS = frozenset({"node_state"})
+FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclass_fields(Finding) if f.name not in INTERNAL_FIELDS)
 
 
 def make(rule_id: str, message_zh: str, message_en: str, **fields: Any) -> Finding:
