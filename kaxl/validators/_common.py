@@ -103,7 +103,7 @@ def deadline_rule(ctx: RuleContext, rule_id: str, node: str, rule_zh: str, rule_
             f"The {name_en} was due by {iso(row['due_date'])} ({rule_en}) but is dated {iso(row['done_date'])}{late_en}. "
             f"{fix_en}",
             key=row['_sheet'], index=row['_index'], column=row['_done_col'], project_id=row['project_id'],
-            due_date=as_date(row['due_date']), days=days, contract_id=row['contract_id']))
+            due_date=as_date(row['due_date']), days=days, contract_id=row['contract_id'], node_state="late"))
     pending = nodes[nodes["done_date"].isna() & nodes["status"].isin(live)]
     for row in rows_of(pending):
         due = as_date(row['due_date'])
@@ -116,7 +116,7 @@ def deadline_rule(ctx: RuleContext, rule_id: str, node: str, rule_zh: str, rule_
                 f"缺少{name_zh}：应不晚于 {due.isoformat()}（{rule_zh}）完成{over_zh}。{fix_zh}",
                 f"No {name_en} yet: it was due by {due.isoformat()} ({rule_en}){over_en}. {fix_en}",
                 key=row['_sheet'], index=row['_index'], column=row['_done_col'], project_id=row['project_id'],
-                due_date=due, days=days, contract_id=row['contract_id']))
+                due_date=due, days=days, contract_id=row['contract_id'], node_state="missing"))
         else:
             ahead = ctx.calendar.workdays_between(ctx.as_of, due)
             if ahead is None:
