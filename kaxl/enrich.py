@@ -49,7 +49,7 @@ def deductions(ctx, findings: list[Finding]) -> pd.DataFrame:
         if rule is None or f.project_id is None:
             continue
         section, points, per_day = rule
-        if per_day is not None and f.days is not None and f.days > 0 and "缺少" not in f.message_zh:
+        if per_day is not None and f.days is not None and f.days > 0 and f.node_state != "missing":
             points = min(points, per_day * int(f.days))
         if f.rule == "PAY-003" and (f.escalation_level or 1) >= 2:
             points = 10
