@@ -1,0 +1,184 @@
+"""Worksheet XML for the tabs kaxl adds (Findings, Scores, Alerts): written directly, fast.
+
+Text goes in as inline strings (``t="inlineStr"``): the shared-strings part of the user's
+workbook stays untouched, and a string cell can never be taken for a formula — a ledger value
+such as ``=HYPERLINK(...)`` or ``-5%`` shows as the text it is (SPEC §6). The header row is
+bold and frozen; a link column becomes internal hyperlinks (``<hyperlink location=…>``, no
+formula, no relationship).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+import numbers
+import unicodedata
+from collections.abc import Callable, Sequence
+
+from kaxl.ooxml.cellref import MAX_ROW, column_letters, quote_sheet
+from kaxl.ooxml.styles import Styles
+from kaxl.ooxml.xmltext import MAIN_NS, REL_NS, cell_text, escape_attribute, escape_text
+
+MAX_TEXT = 32_767  # Excel's limit for one cell
+MAX_HYPERLINKS = 65_530  # Excel's limit per worksheet
+HEADER_FILL = "D9E1F2"
+LINK_COLOR = "0563C1"
+_EPOCH_1900 = dt.date(1899, 12, 30)
+_EPOCH_1904 = dt.date(1904, 1, 1)
+_SAMPLE_ROWS = 500  # rows looked at to size columns when no widths are given
+
+
+class _Formats:
+    """The xfs the new tabs use, added to styles.xml once per run."""
+
+    def __init__(self, styles: Styles) -> None:
+        self.header = styles.cell_format(font=styles.font(bold=True), fill=styles.solid_fill(HEADER_FILL),
+                                         vertical="center")
+        self.date = styles.cell_format(num_fmt=styles.number_format("yyyy-mm-dd"))
+        self.datetime = styles.cell_format(num_fmt=styles.number_format("yyyy-mm-dd hh:mm"))
+        self.link = styles.cell_format(font=styles.font(underline=True, rgb=LINK_COLOR))
+
+
+def _serial(value: dt.date, date1904: bool) -> float | None:
+    """Excel's serial number for a date (None before the epoch: written as text instead)."""
+    moment = value if isinstance(value, dt.datetime) else None
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if date1904:
+        if day < _EPOCH_1904:
+            return None
+        serial: float = (day - _EPOCH_1904).days
+    else:
+        if day < dt.date(1900, 3, 1):  # Excel's 1900 leap-year bug makes earlier serials ambiguous
+            return None
+        serial = (day - _EPOCH_1900).days
+    if moment is not None:
+        serial += (moment.hour * 3600 + moment.minute * 60 + moment.second + moment.microsecond / 1e6) / 86400
+    return serial
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN, NaT, pd.NA-like
+    except (TypeError, ValueError):
+        return False
+
+
+def _width(text: str) -> float:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _string_cell(ref: str, text: str, style: int) -> str:
+    text = cell_text(text[:MAX_TEXT])
+    s = f' s="{style}"' if style else ""
+    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() or "\n" in text else ""
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape_text(text)}</t></is></c>'
+
+
+def render(title: str, header: Sequence[str], rows: Sequence[Sequence[object]], styles: Styles, *,
+           date1904: bool, link_column: int | None = None, widths: Sequence[float] | None = None,
+           link_target: Callable[[str], str | None] = lambda text: text) -> bytes:
+    """The worksheet part for one new tab.
+
+    ``link_target`` turns a link-column text into a hyperlink location (or None for no link),
+    so the caller can check it names a sheet that exists.
+    """
+    if len(rows) + 1 > MAX_ROW:
+        raise ValueError(f"{title}: {len(rows)} rows do not fit in one worksheet")
+    formats = _Formats(styles)
+    ncols = max([len(header), *(len(r) for r in rows[:_SAMPLE_ROWS])], default=1)
+    ncols = max(ncols, max((len(r) for r in rows), default=0))
+    letters = [column_letters(i + 1) for i in range(max(ncols, 1))]
+    out: list[str] = []
+    links: list[str] = []
+    cells = [_string_cell(f"{letters[i]}1", str(h), formats.header) for i, h in enumerate(header)]
+    out.append(f'<row r="1">{"".join(cells)}</row>')
+    for index, row in enumerate(rows):
+        r = index + 2
+        cells = []
+        for i, value in enumerate(row):
+            if _is_missing(value):
+                continue
+            ref = f"{letters[i]}{r}"
+            if isinstance(value, bool):
+                cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
+            elif isinstance(value, numbers.Integral):
+                cells.append(f'<c r="{ref}"><v>{int(value)}</v></c>')
+            elif isinstance(value, (numbers.Real, decimal.Decimal)):
+                number = float(value)
+                if math.isfinite(number):
+                    cells.append(f'<c r="{ref}"><v>{number!r}</v></c>')
+                else:
+                    cells.append(_string_cell(ref, str(value), 0))
+            elif isinstance(value, dt.date):
+                serial = _serial(value, date1904)
+                if serial is None:
+                    cells.append(_string_cell(ref, value.isoformat(), 0))
+                else:
+                    timed = isinstance(value, dt.datetime) and serial != int(serial)
+                    style = formats.datetime if timed else formats.date
+                    cells.append(f'<c r="{ref}" s="{style}"><v>{serial!r}</v></c>' if timed else
+                                 f'<c r="{ref}" s="{style}"><v>{int(serial)}</v></c>')
+            else:
+                text = str(value)
+                location = link_target(text) if i == link_column and text else None
+                if location is not None and len(links) < MAX_HYPERLINKS:
+                    links.append(f'<hyperlink ref="{ref}" location="{escape_attribute(location)}" '
+                                 f'display="{escape_attribute(cell_text(text[:MAX_TEXT]))}"/>')
+                    cells.append(_string_cell(ref, text, formats.link))
+                else:
+                    cells.append(_string_cell(ref, text, 0))
+        out.append(f'<row r="{r}">{"".join(cells)}</row>')
+    last = f"{letters[max(ncols, 1) - 1]}{len(rows) + 1}"
+    return _document(out, links, _columns(header, rows, widths, ncols), f"A1:{last}")
+
+
+def _columns(header: Sequence[str], rows: Sequence[Sequence[object]], widths: Sequence[float] | None,
+             ncols: int) -> str:
+    sizes: list[float] = []
+    for i in range(ncols):
+        if widths is not None and i < len(widths) and widths[i]:
+            sizes.append(float(widths[i]))
+            continue
+        sample = [header[i] if i < len(header) else ""] + [r[i] for r in rows[:_SAMPLE_ROWS] if i < len(r)]
+        longest = max((_width(str(v)) for v in sample if not _is_missing(v)), default=8)
+        sizes.append(min(max(longest + 2, 8), 60))
+    return "".join(f'<col min="{i + 1}" max="{i + 1}" width="{w:g}" customWidth="1"/>' for i, w in enumerate(sizes))
+
+
+def _document(rows: list[str], links: list[str], cols: str, dimension: str) -> bytes:
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+        f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">',
+        f'<dimension ref="{dimension}"/>',
+        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+        'state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>',
+        '<sheetFormatPr defaultRowHeight="15"/>',
+        f"<cols>{cols}</cols>" if cols else "",
+        "<sheetData>", *rows, "</sheetData>",
+        f"<hyperlinks>{''.join(links)}</hyperlinks>" if links else "",
+        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>',
+        "</worksheet>",
+    ]
+    return "".join(parts).encode("utf-8")
+
+
+def internal_location(text: str, titles: Sequence[str]) -> str | None:
+    """A link-column text as a hyperlink location inside this workbook, or None.
+
+    "'回款台账 Receivables'!F12" is used as it is (a leading "=" dropped); a bare sheet title
+    links to its A1; anything naming no sheet of the workbook gets no link (a dead link in
+    Excel shows an error when clicked).
+    """
+    text = text.strip().lstrip("=")
+    folded = {t.casefold(): t for t in titles}
+    if "!" in text:
+        sheet = text.rsplit("!", 1)[0]
+        if sheet.startswith("'") and sheet.endswith("'") and len(sheet) >= 2:
+            sheet = sheet[1:-1].replace("''", "'")
+        return text if sheet.casefold() in folded else None
+    if text.casefold() in folded:
+        return f"{quote_sheet(folded[text.casefold()])}!A1"
+    return None

@@ -1,0 +1,370 @@
+"""Change the style of a few cells in a (possibly huge) worksheet part without parsing it.
+
+A 50 000-row sheet is ~30 MB of XML; a DOM of it costs seconds and gigabytes, and writing it
+back would reformat everything. Instead the ``<row>`` start tags are found with one regular
+expression pass (stopping after the last row of interest), and inside the rows that matter
+the ``<c>`` start tags are rewritten — only their ``s`` attribute — or a missing ``<c>`` is
+inserted at its column position (or a missing ``<row>`` at its row position). Every other
+byte of the part is copied through. What happens to each cell is decided by a callback
+(:data:`Decide`), so marking and un-marking share one pass.
+
+Rows and cells are expected to carry their ``r`` attribute, as Excel, LibreOffice, XlsxWriter
+and openpyxl always write; when one does not, its position is counted from its predecessor as
+the standard says (an insertion can never land before such an element: its number is its
+predecessor's plus one, so nothing fits between them). XML comments and CDATA in the sheet
+data are masked out before matching, so markup inside them is never mistaken for a row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from kaxl.errors import LedgerReadError
+from kaxl.ooxml.cellref import make_ref, parse_ref
+from kaxl.ooxml.xmltext import set_attribute
+
+_ATTRS = rb"""(?:[^>"']|"[^"]*"|'[^']*')*"""
+_ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_OPAQUE = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>", re.S)
+
+
+@dataclass(frozen=True)
+class CellInfo:
+    exists: bool
+    style: int | None  # the s attribute (None: absent, or no <c> element)
+    empty: bool  # holds no value, formula or inline string
+    inherited: int  # the xf an empty cell here shows: its row's style, else its column's, else 0
+
+
+@dataclass(frozen=True)
+class RowInfo:
+    exists: bool
+    bare: bool  # the row start tag is exactly <row r="N"> — how rows kaxl creates look
+
+
+@dataclass(frozen=True)
+class Edit:
+    style: int | None = None  # the new s attribute (None removes it); a missing cell is created
+    delete: bool = False  # remove the <c> element (only ever asked for cells kaxl created)
+
+
+Decide = Callable[[int, int, CellInfo, RowInfo], "Edit | None"]
+
+
+def _attrs(tag: bytes) -> dict[bytes, bytes]:
+    return {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _ATTR.finditer(tag)}
+
+
+def _set(tag: bytes, name: str, value: str | None) -> bytes:
+    return set_attribute(tag.decode("utf-8"), name, value).encode("utf-8")
+
+
+def _root_prefix(data: bytes) -> bytes:
+    match = re.search(rb"<(?![?!])([\w.-]+:)?worksheet[\s/>]", data[:65536])
+    if match is None:
+        raise LedgerReadError("工作表 XML 缺少 <worksheet> 根元素。", "worksheet XML has no <worksheet> root.")
+    return match.group(1) or b""
+
+
+class _ColumnStyles:
+    """Styles of whole columns (<cols><col min max style>), for cells that do not exist yet."""
+
+    def __init__(self, head: bytes, prefix: bytes) -> None:
+        self.ranges: list[tuple[int, int, int]] = []
+        for match in re.finditer(rb"<" + re.escape(prefix) + rb"col(?=[\s/>])" + _ATTRS + rb">", head):
+            attrs = _attrs(match.group())
+            try:
+                self.ranges.append((int(attrs[b"min"]), int(attrs[b"max"]), int(attrs.get(b"style", b"0"))))
+            except (KeyError, ValueError):
+                continue
+
+    def style(self, col: int) -> int:
+        return next((s for lo, hi, s in self.ranges if lo <= col <= hi), 0)
+
+
+def patch_cells(data: bytes, targets: Iterable[tuple[int, int]], decide: Decide,
+                drop_empty_rows: Iterable[int] = ()) -> bytes:
+    """Apply ``decide`` to every (row, col) in ``targets``; return the new part.
+
+    ``drop_empty_rows``: rows kaxl created earlier; each is removed if, after the edits, it is
+    still bare and holds no cell.
+    """
+    prefix = _root_prefix(data)
+    p = re.escape(prefix)
+    opening = re.compile(rb"<" + p + rb"sheetData(?=[\s/>])" + _ATTRS + rb">").search(data)
+    if opening is None:
+        raise LedgerReadError("工作表 XML 缺少 <sheetData>。", "worksheet XML has no <sheetData>.")
+    by_row: dict[int, list[int]] = {}
+    for row, col in targets:
+        by_row.setdefault(row, []).append(col)
+    for cols in by_row.values():
+        cols.sort()
+    drop = set(drop_empty_rows)
+    wanted = sorted(set(by_row) | drop)
+    patcher = _RowPatcher(prefix, decide, by_row, drop, _ColumnStyles(data[: opening.start()], prefix))
+
+    close_tag = b"</" + prefix + b"sheetData>"
+    if opening.group().endswith(b"/>"):
+        new_rows = b"".join(patcher.new_row(r) for r in wanted)
+        body = opening.group()[:-2].rstrip() + b">" + new_rows + close_tag
+        out = [data[: opening.start()], body, data[opening.end():]]
+        return patcher.fix_dimension(b"".join(out), prefix)
+
+    body_start = opening.end()
+    body_end = data.find(close_tag, body_start)
+    if body_end < 0:
+        raise LedgerReadError("工作表 XML 的 <sheetData> 未闭合。", "worksheet XML: <sheetData> is not closed.")
+    scan = data
+    if b"<!--" in data[body_start:body_end] or b"<![CDATA[" in data[body_start:body_end]:
+        scan = _OPAQUE.sub(lambda m: b" " * len(m.group()), data)  # same positions, markup hidden
+    row_re = re.compile(rb"<" + p + rb"row(?=[\s/>])" + _ATTRS + rb">")
+    row_close = b"</" + prefix + b"row>"
+
+    out: list[bytes] = []
+    pos = body_start
+    i = 0
+    current = 0
+    if wanted:
+        for match in row_re.finditer(scan, body_start, body_end):
+            r_value = _attrs(match.group()).get(b"r")
+            current = int(r_value) if r_value is not None else current + 1
+            while i < len(wanted) and wanted[i] < current:
+                out.append(data[pos: match.start()])
+                out.append(patcher.new_row(wanted[i]))
+                pos = match.start()
+                i += 1
+            if i == len(wanted):
+                break
+            if wanted[i] == current:
+                if match.group().endswith(b"/>"):
+                    end, inner = match.end(), (match.end(), match.end())
+                else:
+                    close = scan.find(row_close, match.end(), body_end)
+                    if close < 0:
+                        raise LedgerReadError(f"工作表 XML 第 {current} 行未闭合。",
+                                              f"worksheet XML: row {current} is not closed.")
+                    end, inner = close + len(row_close), (match.end(), close)
+                out.append(data[pos: match.start()])
+                out.append(patcher.patch_row(data, scan, current, match.group(), inner))
+                pos = end
+                i += 1
+                if i == len(wanted):
+                    break
+    tail_rows = b"".join(patcher.new_row(r) for r in wanted[i:])
+    if tail_rows:
+        out.append(data[pos:body_end])
+        out.append(tail_rows)
+        pos = body_end
+    out.append(data[pos:])
+    head = data[:body_start]
+    return patcher.fix_dimension(head + b"".join(out), prefix) if patcher.created else head + b"".join(out)
+
+
+class _RowPatcher:
+    def __init__(self, prefix: bytes, decide: Decide, by_row: dict[int, list[int]], drop: set[int],
+                 columns: _ColumnStyles) -> None:
+        self.prefix, self.decide, self.by_row, self.drop, self.columns = prefix, decide, by_row, drop, columns
+        self.cell_re = re.compile(rb"<" + re.escape(prefix) + rb"c(?=[\s/>])" + _ATTRS + rb">")
+        self.cell_close = b"</" + prefix + b"c>"
+        self.created: list[tuple[int, int]] = []
+
+    def _new_cell(self, row: int, col: int, edit: Edit) -> bytes:
+        self.created.append((row, col))
+        style = f' s="{edit.style}"' if edit.style is not None else ""
+        return b"<" + self.prefix + f'c r="{make_ref(row, col)}"{style}/>'.encode()
+
+    def new_row(self, row: int) -> bytes:
+        """A row that does not exist yet, holding whichever of its cells ``decide`` creates."""
+        info = RowInfo(exists=False, bare=True)
+        cells = []
+        for col in self.by_row.get(row, []):
+            edit = self.decide(row, col, CellInfo(False, None, True, self.columns.style(col)), info)
+            if edit is not None and not edit.delete:
+                cells.append(self._new_cell(row, col, edit))
+        if not cells:
+            return b""
+        p = self.prefix
+        return b"<" + p + b'row r="' + str(row).encode() + b'">' + b"".join(cells) + b"</" + p + b"row>"
+
+    def patch_row(self, data: bytes, scan: bytes, row: int, tag: bytes, inner: tuple[int, int]) -> bytes:
+        attrs = _attrs(tag)
+        custom = attrs.get(b"customFormat", b"0") in (b"1", b"true")
+        row_style = int(attrs.get(b"s", b"0")) if custom else None
+        info = RowInfo(exists=True, bare=tag == b"<" + self.prefix + b'row r="' + str(row).encode() + b'">')
+        cols = self.by_row.get(row, [])
+        j = 0
+        pieces: list[bytes] = []
+        pos = inner[0]
+        current = 0
+        created_cols: list[int] = []
+
+        def inherited(col: int) -> int:
+            return row_style if row_style is not None else self.columns.style(col)
+
+        def create(col: int) -> bytes:
+            edit = self.decide(row, col, CellInfo(False, None, True, inherited(col)), info)
+            if edit is None or edit.delete:
+                return b""
+            created_cols.append(col)
+            return self._new_cell(row, col, edit)
+
+        for match in self.cell_re.finditer(scan, inner[0], inner[1]):
+            if j == len(cols):
+                break
+            ref = _attrs(match.group()).get(b"r")
+            current = parse_ref(ref.decode())[1] if ref is not None else current + 1
+            while j < len(cols) and cols[j] < current:
+                pieces.append(data[pos: match.start()])
+                pieces.append(create(cols[j]))
+                pos = match.start()
+                j += 1
+            if j < len(cols) and cols[j] == current:
+                cell_tag = match.group()
+                if cell_tag.endswith(b"/>"):
+                    end, empty = match.end(), True
+                else:
+                    close = scan.find(self.cell_close, match.end(), inner[1])
+                    if close < 0:
+                        raise LedgerReadError(f"工作表 XML 单元格 {make_ref(row, current)} 未闭合。",
+                                              f"worksheet XML: cell {make_ref(row, current)} is not closed.")
+                    end, empty = close + len(self.cell_close), not data[match.end(): close].strip()
+                style = _attrs(cell_tag).get(b"s")
+                cell = CellInfo(True, int(style) if style is not None else None, empty, inherited(current))
+                edit = self.decide(row, current, cell, info)
+                pieces.append(data[pos: match.start()])
+                if edit is None:
+                    pieces.append(data[match.start(): end])
+                elif not edit.delete:
+                    if ref is None:  # give it its address: we may have inserted before it
+                        cell_tag = _set(cell_tag, "r", make_ref(row, current))
+                    pieces.append(_set(cell_tag, "s", None if edit.style is None else str(edit.style))
+                                  + data[match.end(): end])
+                pos = end
+                j += 1
+        while j < len(cols):
+            pieces.append(data[pos: inner[1]])
+            pieces.append(create(cols[j]))
+            pos = inner[1]
+            j += 1
+        pieces.append(data[pos: inner[1]])
+        content = b"".join(pieces)
+        if row in self.drop and info.bare and not content.strip():
+            return b""
+        if created_cols and b"spans" in attrs:
+            tag = self._widen_spans(tag, attrs[b"spans"], created_cols)
+        if tag.endswith(b"/>"):
+            if not content:
+                return tag
+            tag = tag[:-2].rstrip() + b">"
+            return tag + content + b"</" + self.prefix + b"row>"
+        close = data[inner[1]: inner[1] + len(self.prefix) + 6]
+        return tag + content + close
+
+    @staticmethod
+    def _widen_spans(tag: bytes, spans: bytes, cols: list[int]) -> bytes:
+        """Keep the row's spans hint true when a cell is created outside it."""
+        numbers = [int(n) for n in re.findall(rb"\d+", spans)]
+        if not numbers:
+            return tag
+        low, high = min(numbers), max(numbers)
+        if min(cols) >= low and max(cols) <= high:
+            return tag
+        return _set(tag, "spans", f"{min(low, *cols)}:{max(high, *cols)}")
+
+    def fix_dimension(self, data: bytes, prefix: bytes) -> bytes:
+        """Widen <dimension ref> to cover created cells (readers use it to size the sheet)."""
+        if not self.created:
+            return data
+        match = re.compile(rb"<" + re.escape(prefix) + rb"dimension(?=[\s/>])" + _ATTRS + rb">").search(data)
+        if match is None:
+            return data
+        ref = _attrs(match.group()).get(b"ref", b"A1").decode()
+        try:
+            corners = [parse_ref(part) for part in ref.split(":")]
+        except ValueError:
+            return data
+        rows = [r for r, _ in corners] + [r for r, _ in self.created]
+        cols = [c for _, c in corners] + [c for _, c in self.created]
+        new = f"{make_ref(min(rows), min(cols))}:{make_ref(max(rows), max(cols))}"
+        if new == ref:
+            return data
+        return data[: match.start()] + _set(match.group(), "ref", new) + data[match.end():]
+
+
+
+# -- the <legacyDrawing> element (the link from a sheet to its VML notes) ------------------
+_AFTER_LEGACY = {b"legacyDrawingHF", b"drawingHF", b"picture", b"oleObjects", b"controls", b"webPublishItems",
+                 b"tableParts", b"extLst"}
+_TAG = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<(/?)([\w.:-]+)" + _ATTRS + rb">", re.S)
+_REL_NS = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _tail_start(data: bytes, prefix: bytes) -> int:
+    close = data.rfind(b"</" + prefix + b"sheetData>")
+    if close >= 0:
+        return close + len(prefix) + 12
+    empty = re.compile(rb"<" + re.escape(prefix) + rb"sheetData(?=[\s/>])" + _ATTRS + rb"/>").search(data)
+    if empty is None:
+        raise LedgerReadError("工作表 XML 缺少 <sheetData>。", "worksheet XML has no <sheetData>.")
+    return empty.end()
+
+
+def _top_level(data: bytes, start: int):
+    """(local name, start, end) of each child of <worksheet> from ``start``; ("", pos, pos) at its end."""
+    depth = 0
+    opened: tuple[bytes, int] | None = None
+    for match in _TAG.finditer(data, start):
+        if match.group(2) is None:
+            continue
+        local = match.group(2).rsplit(b":", 1)[-1]
+        if match.group(1):  # a closing tag
+            depth -= 1
+            if depth < 0:
+                yield b"", match.start(), match.start()
+                return
+            if depth == 0 and opened is not None:
+                yield opened[0], opened[1], match.end()
+                opened = None
+        elif match.group().endswith(b"/>"):
+            if depth == 0:
+                yield local, match.start(), match.end()
+        else:
+            if depth == 0:
+                opened = (local, match.start())
+            depth += 1
+
+
+def legacy_drawing_id(data: bytes) -> str | None:
+    """The r:id of the sheet's <legacyDrawing> (its notes' VML), if it has one."""
+    prefix = _root_prefix(data)
+    for local, start, end in _top_level(data, _tail_start(data, prefix)):
+        if local == b"legacyDrawing":
+            rid = next((v for k, v in _attrs(data[start:end]).items() if k.endswith(b":id")), None)
+            return rid.decode() if rid is not None else None
+    return None
+
+
+def insert_legacy_drawing(data: bytes, rel_id: str) -> bytes:
+    """Add <legacyDrawing r:id> where the schema wants it (before legacyDrawingHF, tableParts, extLst…)."""
+    prefix = _root_prefix(data)
+    root = re.search(rb"<" + re.escape(prefix) + rb"worksheet(?=[\s/>])" + _ATTRS + rb">", data)
+    declared = re.search(rb"""xmlns:([\w.-]+)\s*=\s*["']""" + re.escape(_REL_NS) + rb"""["']""",
+                         root.group()) if root else None
+    rid = (declared.group(1) + b':id="' if declared else b'xmlns:r="' + _REL_NS + b'" r:id="') + rel_id.encode()
+    element = b"<" + prefix + b"legacyDrawing " + rid + b'"/>'
+    for local, start, _end in _top_level(data, _tail_start(data, prefix)):
+        if local in _AFTER_LEGACY or local == b"":
+            return data[:start] + element + data[start:]
+    raise LedgerReadError("工作表 XML 的 <worksheet> 未闭合。", "worksheet XML: <worksheet> is not closed.")
+
+
+def remove_legacy_drawing(data: bytes, rel_id: str) -> bytes:
+    prefix = _root_prefix(data)
+    for local, start, end in _top_level(data, _tail_start(data, prefix)):
+        if local == b"legacyDrawing":
+            rid = next((v for k, v in _attrs(data[start:end]).items() if k.endswith(b":id")), None)
+            if rid is not None and rid.decode() == rel_id:
+                return data[:start] + data[end:]
+    return data
