@@ -51,13 +51,16 @@ class _Cells:
         self.src, self.row = frame["_src"].to_numpy(), frame["_row"].to_numpy()
         self.where = locator(ledger, key)
         self.raw_positions = {label: pos for pos, label in enumerate(self.raw.index)}
+        self.raw_columns: dict[str, object] = {}
 
     def locate(self, index: int, column: str) -> dict[str, object]:
         pos = self.position[index]
         return self.where(self.src[pos], self.row[pos], column)
 
     def raw_value(self, index: int, column: str) -> object:
-        return self.raw[column].iat[self.raw_positions[index]]
+        if column not in self.raw_columns:  # one array per column, not a pandas lookup per cell
+            self.raw_columns[column] = self.raw[column].to_numpy(dtype=object)
+        return self.raw_columns[column][self.raw_positions[index]]
 
 
 def failures(spec: Sheet, frame: pd.DataFrame) -> list[tuple[str, int, str]]:
