@@ -28,10 +28,12 @@ from kaxl.ooxml.sheetpatch import (
     CellInfo,
     Edit,
     RowInfo,
+    dimension_ref,
     insert_legacy_drawing,
     legacy_drawing_id,
     patch_cells,
     remove_legacy_drawing,
+    set_dimension_ref,
 )
 from kaxl.ooxml.styles import Styles
 from kaxl.ooxml.vml import Vml, blocks_of
@@ -78,7 +80,7 @@ class Annotator:
         self._add_tabs(tabs)
         if self.styles.changed:
             self._save_styles()
-        if self.record.marks or self.record.sheets or self.record.parts:
+        if self.record.marks or self.record.sheets or self.record.parts or self.record.dimensions:
             record.save(self.package, self.book, self.types, self.record)
         if not self._any_vml() and self.record.vml_default:
             self.types.remove_default("vml")
@@ -148,6 +150,19 @@ class Annotator:
         self.package.write(self.styles_part, self.styles.to_bytes())
 
 
+def _widened(ref: str | None, cells: list[tuple[int, int]]) -> str | None:
+    """``ref`` (a <dimension> like "A1:H4") grown to cover ``cells`` kaxl created."""
+    if ref is None or not cells:
+        return ref
+    try:
+        corners = [parse_ref(part) for part in ref.split(":")]
+    except ValueError:
+        return ref
+    rows = [r for r, _ in corners] + [r for r, _ in cells]
+    cols = [c for _, c in corners] + [c for _, c in cells]
+    return f"{make_ref(min(rows), min(cols))}:{make_ref(max(rows), max(cols))}"
+
+
 class _SheetAnnotator:
     """Undo the previous marks of one sheet and apply this run's, cells then notes."""
 
@@ -165,10 +180,18 @@ class _SheetAnnotator:
     def run(self) -> None:
         data = self.package.read(self.part)
         original = data
+        earlier_dimension = self.owner.previous.dimensions.get(self.entry.name)
+        if earlier_dimension and dimension_ref(data) == earlier_dimension[1]:  # untouched since: undo it
+            data = set_dimension_ref(data, earlier_dimension[0])
+        before = dimension_ref(data)
         targets = set(self.earlier) | set(self.wanted)
         if targets:
             drop = {row for (row, _), rec in self.earlier.items() if rec.created_row}
             data = patch_cells(data, sorted(targets), self._decide, drop)
+        after = _widened(before, [key for key, rec in self.records.items() if rec.created_cell])
+        if before is not None and after is not None and after != before:
+            data = set_dimension_ref(data, after)
+            self.owner.record.dimensions[self.entry.name] = (before, after)
         data = self._notes(data)
         if data != original:
             self.package.write(self.part, data)

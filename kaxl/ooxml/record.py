@@ -65,6 +65,8 @@ class Record:
     parts: dict[str, SheetParts] = field(default_factory=dict)
     sheets: list[str] = field(default_factory=list)
     vml_default: bool = False  # kaxl added the Default for .vml in [Content_Types].xml
+    # sheet -> (<dimension ref> before kaxl widened it for a cell it created, the ref kaxl wrote)
+    dimensions: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def to_xml(self) -> bytes:
         out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
@@ -75,6 +77,9 @@ class Record:
         for sheet, parts in self.parts.items():
             out.append(f'<sheetParts sheet="{escape_attribute(sheet)}" comments="{int(parts.comments)}" '
                        f'vml="{int(parts.vml)}" rels="{int(parts.rels)}"/>')
+        for sheet, (before, written) in self.dimensions.items():
+            out.append(f'<dimension sheet="{escape_attribute(sheet)}" original="{escape_attribute(before)}" '
+                       f'written="{escape_attribute(written)}"/>')
         for m in self.marks:
             attrs = (f'sheet="{escape_attribute(m.sheet)}" cell="{m.cell}" style="{m.style}"'
                      + ("" if m.original_style is None else f' originalStyle="{m.original_style}"')
@@ -97,6 +102,8 @@ class Record:
             elif element.tag == _NS + "sheetParts":
                 record.parts[element.get("sheet", "")] = SheetParts(
                     element.get("comments") == "1", element.get("vml") == "1", element.get("rels") == "1")
+            elif element.tag == _NS + "dimension":
+                record.dimensions[element.get("sheet", "")] = (element.get("original", ""), element.get("written", ""))
             elif element.tag == _NS + "mark":
                 try:
                     record.marks.append(MarkRecord(

@@ -294,6 +294,23 @@ class _RowPatcher:
 
 
 
+def dimension_ref(data: bytes) -> str | None:
+    """The sheet's ``<dimension ref>`` (None when it has none)."""
+    match = re.compile(rb"<" + re.escape(_root_prefix(data)) + rb"dimension(?=[\s/>])" + _ATTRS + rb">").search(data)
+    if match is None:
+        return None
+    ref = _attrs(match.group()).get(b"ref")
+    return ref.decode() if ref is not None else None
+
+
+def set_dimension_ref(data: bytes, ref: str) -> bytes:
+    """Put back a ``<dimension ref>`` kaxl widened (undo of a run that created cells)."""
+    match = re.compile(rb"<" + re.escape(_root_prefix(data)) + rb"dimension(?=[\s/>])" + _ATTRS + rb">").search(data)
+    if match is None:
+        return data
+    return data[: match.start()] + _set(match.group(), "ref", ref) + data[match.end():]
+
+
 # -- the <legacyDrawing> element (the link from a sheet to its VML notes) ------------------
 _AFTER_LEGACY = {b"legacyDrawingHF", b"drawingHF", b"picture", b"oleObjects", b"controls", b"webPublishItems",
                  b"tableParts", b"extLst"}

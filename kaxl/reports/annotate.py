@@ -60,7 +60,7 @@ def annotate_ledger(result, ledger: str | os.PathLike[str], out: str | os.PathLi
     alert_header, alert_rows = frame_rows(result.alerts, ALERTS_COLUMNS)
     new_sheets = [
         NewSheet(FINDINGS_TITLE, FINDINGS_HEADER, finding_rows, link_column=0,
-                 widths=[22, 10, 9, 14, 10, 6, 11, 60, 60, 18, 6, 16]),
+                 widths=[0, 0, 0, 0, 0, 0, 0, 60, 60]),  # 0: fit to the text; messages wrap at 60
         NewSheet(SCORES_TITLE, score_header, score_rows),
         NewSheet(ALERTS_TITLE, alert_header, alert_rows),
     ]

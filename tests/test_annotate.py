@@ -1,0 +1,194 @@
+"""`kaxl annotate`: the marked-up copy loses nothing (issue 5's bar), read back by other clients."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import warnings
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook
+
+from kaxl.cli import main
+from kaxl.ooxml.package import Package
+from kaxl.reports.annotate_package import CellMark, NewSheet, annotate_package
+from tests.annotate_fixtures import LEDGER_SHEET, rich_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_ledgers" / "kaxl-sample.xlsx"
+SHEET_PART = "xl/worksheets/sheet1.xml"
+# The only parts a run on the ledger sheet may change; everything else must be byte-identical.
+MAY_CHANGE = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
+              SHEET_PART, "xl/worksheets/_rels/sheet1.xml.rels", "xl/comments1.xml",
+              "xl/drawings/vmlDrawing1.vml"}
+MARKS = [CellMark(LEDGER_SHEET, "B2", "error", "kaxl 校验 Validate\n[错误 error] SCH-005 客户名称有误\n    bad customer"),
+         CellMark(LEDGER_SHEET, "D3", "warning", "kaxl 校验 Validate\n[警告 warning] INI-001 晚 1 个工作日"),
+         CellMark(LEDGER_SHEET, "H4", "info", "kaxl 校验 Validate\n[提示 info] on a formula cell"),
+         CellMark(LEDGER_SHEET, "Z40", "info", "kaxl 校验 Validate\n[提示 info] a cell that did not exist")]
+TABS = [NewSheet("校验结果 Findings", ["单元格 Cell", "说明 Message"],
+                 [[f"'{LEDGER_SHEET}'!B2", "客户名称有误"], [f"'{LEDGER_SHEET}'!D3", "晚 1 个工作日"]], link_column=0),
+        NewSheet("评分 Scores", ["项目编号 Project ID", "得分 Score"], [["KA-2026-0001", 85.5], ["=1+1", None]]),
+        NewSheet("预警 Alerts", ["规则 Rule"], [])]
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as package:
+        return {name: package.read(name) for name in package.namelist()}
+
+
+def tags(xml: bytes) -> Counter:
+    return Counter(re.findall(rb"<([A-Za-z_][\w.:-]*)", xml))
+
+
+@pytest.fixture(scope="module")
+def rich(tmp_path_factory) -> Path:
+    return rich_workbook(tmp_path_factory.mktemp("rich") / "华东区KA台账2026(1).xlsm")
+
+
+@pytest.fixture(scope="module")
+def annotated(rich: Path, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("out") / "annotated.xlsm"
+    annotate_package(rich, out, MARKS, TABS)
+    return out
+
+
+def test_untouched_parts_are_byte_identical(rich: Path, annotated: Path) -> None:
+    before, after = parts(rich), parts(annotated)
+    assert set(before) <= set(after), "a part was dropped"
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed <= MAY_CHANGE, changed - MAY_CHANGE
+    for name in ("xl/vbaProject.bin", "xl/charts/chart1.xml", "xl/drawings/drawing1.xml", "xl/media/image1.png",
+                 "xl/worksheets/sheet2.xml", "xl/sharedStrings.xml", "xl/drawings/_rels/drawing1.xml.rels"):
+        assert before[name] == after[name], name
+    # the raw zip entries too (same compressed bytes, not just the same content)
+    with zipfile.ZipFile(rich) as a, zipfile.ZipFile(annotated) as b:
+        assert a.getinfo("xl/vbaProject.bin").CRC == b.getinfo("xl/vbaProject.bin").CRC
+        assert a.getinfo("xl/vbaProject.bin").compress_size == b.getinfo("xl/vbaProject.bin").compress_size
+
+
+def test_touched_parts_keep_every_original_element(rich: Path, annotated: Path) -> None:
+    before, after = parts(rich), parts(annotated)
+    for name in MAY_CHANGE & set(before):
+        missing = tags(before[name]) - tags(after[name])
+        assert not missing, (name, missing)
+    sheet = after[SHEET_PART]
+    for needle in (b"x14:sparkline", b"x14:dataBar", b"<f>SUM(E4:G4)</f><v>6</v>", b"dataValidation", b"legacyDrawing"):
+        assert needle in sheet, needle
+    vml = after["xl/drawings/vmlDrawing1.vml"]
+    assert b'ObjectType="Button"' in vml and b"Module1.Hello" in vml, "the form button was lost"
+    workbook = after["xl/workbook.xml"]
+    assert b'codeName="ThisWorkbook"' in workbook and b"Amounts" in workbook and b"Rate" in workbook
+
+
+def test_marks_notes_and_tabs_read_back_in_openpyxl(annotated: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # openpyxl does not model sparklines/2010 data bars: that is why it is not our writer
+        warnings.filterwarnings("ignore", message=".*extension is not supported", category=UserWarning)
+        book = load_workbook(annotated)
+    ws = book[LEDGER_SHEET]
+    assert ws["B2"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert ws["D3"].fill.fgColor.rgb.endswith("FFEB9C")
+    assert ws["H4"].fill.fgColor.rgb.endswith("DDEBF7")
+    assert ws["C2"].number_format == "#,##0.00" and ws["C2"].font.b, "an unmarked cell's style changed"
+    assert "客户要求下周回访" in ws["B2"].comment.text and "SCH-005" in ws["B2"].comment.text, "existing note not kept+extended"
+    assert ws["A4"].comment.text.endswith("an untouched note")
+    assert "INI-001" in ws["D3"].comment.text
+    assert ws["Z40"].comment is not None
+    assert book.sheetnames[-3:] == ["校验结果 Findings", "评分 Scores", "预警 Alerts"]
+    link = book["校验结果 Findings"]["A2"].hyperlink
+    assert link is not None and link.location == f"'{LEDGER_SHEET}'!B2"
+    assert book["评分 Scores"]["A3"].data_type == "s" and book["评分 Scores"]["A3"].value == "=1+1"
+
+
+def test_calamine_reads_values_and_cached_formulas(annotated: Path) -> None:
+    book = CalamineWorkbook.from_path(str(annotated))
+    rows = book.get_sheet_by_name(LEDGER_SHEET).to_python()
+    assert rows[1][:3] == ["KA-2026-0001", "安徽省人民医院", 350000.0]
+    assert rows[3][7] == 6.0, "cached formula value lost"
+    assert book.get_sheet_by_name("评分 Scores").to_python()[1] == ["KA-2026-0001", 85.5]
+
+
+def test_reannotating_replaces_marks_instead_of_stacking(rich: Path, annotated: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again.xlsm"
+    annotate_package(annotated, again, MARKS, TABS)
+    first, second = parts(annotated), parts(again)
+    assert set(first) == set(second)
+    for name in first:
+        assert first[name] == second[name], name
+    # with nothing to mark, the annotated copy goes back to the original: every part exactly,
+    # except that the styles kaxl added stay defined (unused) and "kaxl" stays a comment author
+    undone = tmp_path / "undone.xlsm"
+    annotate_package(annotated, undone, [], [])
+    original, restored = parts(rich), parts(undone)
+    assert set(restored) == set(original)
+    for name in set(original) - {"xl/styles.xml", "xl/comments1.xml"}:
+        assert original[name] == restored[name], name
+    assert tags(original["xl/styles.xml"]) - tags(restored["xl/styles.xml"]) == Counter()
+    assert restored["xl/comments1.xml"].count(b"<comment ") == original["xl/comments1.xml"].count(b"<comment ")
+    assert b"SCH-005" not in restored["xl/comments1.xml"]
+
+
+def test_source_never_written_and_failure_leaves_nothing(rich: Path, tmp_path: Path, monkeypatch) -> None:
+    digest = hashlib.sha256(rich.read_bytes()).hexdigest()
+    out = tmp_path / "out.xlsm"
+
+    def explode(self, out_handle, source):
+        out_handle.write(b"PK partial")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Package, "_write_zip", explode)
+    with pytest.raises(OSError):
+        annotate_package(rich, out, MARKS, TABS)
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    assert hashlib.sha256(rich.read_bytes()).hexdigest() == digest
+
+
+def test_cli_on_the_sample(tmp_path: Path) -> None:
+    out = tmp_path / "sample.annotated.xlsx"
+    before = SAMPLE.read_bytes()
+    run = CliRunner().invoke(main, ["annotate", str(SAMPLE), "--out", str(out), "--as-of", "2026-11-16"])
+    assert run.exit_code == 0, run.output
+    assert SAMPLE.read_bytes() == before
+    from kaxl.api import check_files
+
+    result = check_files([SAMPLE], __import__("datetime").date(2026, 11, 16))
+    book = CalamineWorkbook.from_path(str(out))
+    findings_tab = book.get_sheet_by_name("校验结果 Findings").to_python()
+    assert len(findings_tab) - 1 == len(result.findings)
+    assert {r[2] for r in findings_tab[1:]} == {f.rule for f in result.findings}
+    scores = book.get_sheet_by_name("评分 Scores").to_python()
+    assert len(scores) - 1 == len(result.projects)
+    # re-checking the annotated copy finds the same problems (kaxl's tabs are not ledger data)
+    again = check_files([out], __import__("datetime").date(2026, 11, 16))
+    assert sorted(f.rule for f in again.findings) == sorted(f.rule for f in result.findings)
+
+
+def test_cli_refuses_to_overwrite_the_ledger(tmp_path: Path) -> None:
+    ledger = tmp_path / "台账.xlsx"
+    shutil.copy(SAMPLE, ledger)
+    run = CliRunner().invoke(main, ["annotate", str(ledger), "--out", str(ledger), "--as-of", "2026-11-16"])
+    assert run.exit_code == 2 and "Traceback" not in run.output
+    assert ledger.read_bytes() == SAMPLE.read_bytes()
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftoppm")), reason="LibreOffice/poppler missing")
+def test_libreoffice_opens_and_renders(annotated: Path, tmp_path: Path) -> None:
+    profile = f"file://{tmp_path / 'lo-profile'}"
+    run = subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+                          "--outdir", str(tmp_path), str(annotated)], capture_output=True, timeout=180)
+    pdf = tmp_path / "annotated.pdf"
+    assert pdf.exists(), run.stderr
+    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+                   check=True, timeout=60)
+    png = next(tmp_path.glob("page*.png"))
+    assert png.stat().st_size > 2000
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, timeout=60).stdout
+    assert "安徽省人民医" in text and "客户名称有误" in text, "a sheet or kaxl's Findings tab did not render"
