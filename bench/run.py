@@ -346,6 +346,13 @@ def table(measures: list[Measure]) -> str:
     return "\n".join(lines)
 
 
+def _load() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (OSError, AttributeError):
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="5000,20000", help="Project counts, comma-separated (default 5000,20000).")
@@ -356,6 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
     args.cache.mkdir(parents=True, exist_ok=True)
+    load_before = _load()
     started = time.perf_counter()
     measures = run_benchmark(sizes, max(1, args.runs), args.cache)
     elapsed = time.perf_counter() - started
@@ -365,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "command": " ".join(["python", "bench/run.py", "--sizes", ",".join(map(str, sizes)), "--runs", str(args.runs)]),
         "as_of": AS_OF, "seed": SEED, "runs": args.runs, "elapsed_s": round(elapsed, 1),
+        # 1-minute load average before and after: other work on the machine skews the medians
+        "load_average": {"before": load_before, "after": _load()},
         "all_passed": all(m.passed is not False for m in measures),
         "results": [{**asdict(m), "median": m.median, "peak_rss_mb": m.peak_rss_mb} for m in measures],
     }
