@@ -21,6 +21,8 @@ def test_demo_command(tmp_path):
     assert len(document["findings"]) > 30
     assert "项目台账" in (out / "check.txt").read_text(encoding="utf-8")
     assert "请查看 Look at" in result.output and str(out / "check.json") in result.output
+    assert "失败 step failed" not in result.output
+    assert (out / "templates" / "kaxl-ledger-template.xlsx").exists()
 
 
 def test_optional_step_failure_is_reported_not_fatal(tmp_path):

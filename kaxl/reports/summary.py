@@ -1,0 +1,453 @@
+"""`kaxl summary`: the managers' workbook, written with XlsxWriter.
+
+Native Excel objects (tables with filters, charts, conditional formats, hyperlinks) over
+plain values — no formulas a manager could break by sorting. Ledger text is written with
+``write_string`` and the workbook is opened with ``strings_to_formulas`` off, so a customer
+typed as ``=HYPERLINK(...)`` stays text (SPEC §6). The numbers come from
+:mod:`kaxl.reports.summary_data`; this module only lays them out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from kaxl import __version__
+from kaxl.reports import summary_data as data
+from kaxl.reports.summary_data import Table
+from kaxl.template import atomic_output
+
+FONT = "Microsoft YaHei"  # Windows' CJK UI font; LibreOffice falls back to Noto Sans CJK
+NAVY, GREY = "#1F3864", "#F2F2F2"
+RAG_FILL = {"green": "#C6EFCE", "amber": "#FFEB9C", "red": "#FFC7CE"}
+RAG_FONT = {"green": "#006100", "amber": "#9C5700", "red": "#9C0006"}
+MAX_TEXT = 32767  # Excel's limit for one cell
+MAX_URL = 255  # Excel's limit for a hyperlink's target
+
+
+def write_summary(result, out_path: str | os.PathLike[str], *, sources: Sequence[str] | None = None,
+                  generated_at: dt.datetime | None = None) -> Path:
+    """Write the summary workbook of ``result`` to ``out_path`` atomically and return the path."""
+    out_path = Path(out_path)
+    files = [str(s) for s in (sources if sources is not None else getattr(result.ledger, "files", []) or [])]
+    generated_at = generated_at or dt.datetime.now().astimezone()
+    with atomic_output(out_path) as tmp:
+        book = xlsxwriter.Workbook(str(tmp), {
+            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+            "default_date_format": "yyyy-mm-dd", "remove_timezone": True, "in_memory": True})
+        # (not constant_memory: it cannot hold tables; in_memory skips temp files per sheet)
+        try:
+            _Summary(book, result, out_path, files, generated_at).write()
+        finally:
+            book.close()
+    return out_path
+
+
+class _Summary:
+    def __init__(self, book: xlsxwriter.Workbook, result, out_path: Path, files: list[str],
+                 generated_at: dt.datetime) -> None:
+        self.book, self.result, self.out_path, self.files, self.generated_at = book, result, out_path, files, generated_at
+        book.set_properties({"title": "大客户销售汇总 KA summary", "author": "kaxl", "comments": f"kaxl {__version__}",
+                             "created": generated_at.replace(tzinfo=None)})
+        f = book.add_format
+        base = {"font_name": FONT, "font_size": 10, "valign": "top"}
+        self.fmt = {
+            "text": f(base), "wrap": f({**base, "text_wrap": True}),
+            "number": f({**base, "num_format": "0.0"}), "int": f({**base, "num_format": "0"}),
+            "money": f({**base, "num_format": "#,##0"}), "pct": f({**base, "num_format": "0.0%"}),
+            "ratio": f({**base, "num_format": "0%"}), "date": f({**base, "num_format": "yyyy-mm-dd"}),
+            "link": f({**base, "font_color": "#0563C1", "underline": 1}),
+            "header": f({**base, "bold": True, "font_color": "white", "bg_color": NAVY, "text_wrap": True,
+                         "valign": "vcenter", "border": 1, "border_color": "#BFBFBF"}),
+            "title": f({"font_name": FONT, "font_size": 18, "bold": True, "font_color": NAVY}),
+            "subtitle": f({"font_name": FONT, "font_size": 10, "font_color": "#595959"}),
+            "section": f({"font_name": FONT, "font_size": 12, "bold": True, "font_color": NAVY, "bottom": 2,
+                          "bottom_color": NAVY}),
+        }
+        for status, fill in RAG_FILL.items():
+            tile = {"font_name": FONT, "bg_color": fill, "align": "center", "valign": "vcenter"}
+            self.fmt[f"tile_label_{status}"] = f({**tile, "font_size": 10, "bold": True, "text_wrap": True,
+                                                   "font_color": "#262626", "top": 2, "left": 2, "right": 2,
+                                                   "top_color": RAG_FONT[status], "left_color": RAG_FONT[status],
+                                                   "right_color": RAG_FONT[status]})
+            self.fmt[f"tile_status_{status}"] = f({**tile, "font_size": 10, "bold": True,
+                                                    "font_color": RAG_FONT[status], "bottom": 2, "left": 2, "right": 2,
+                                                    "bottom_color": RAG_FONT[status], "left_color": RAG_FONT[status],
+                                                    "right_color": RAG_FONT[status]})
+            self.fmt[f"tile_target_{status}"] = f({**tile, "font_size": 9, "font_color": "#404040", "left": 2,
+                                                    "right": 2, "left_color": RAG_FONT[status],
+                                                    "right_color": RAG_FONT[status]})
+            for unit, num in (("ratio", "0.0%"), ("days", '0 "天"'), ("yuan", "¥#,##0")):
+                self.fmt[f"tile_value_{status}_{unit}"] = f({**tile, "font_size": 22, "bold": True,
+                                                              "font_color": RAG_FONT[status], "num_format": num,
+                                                              "left": 2, "right": 2, "left_color": RAG_FONT[status],
+                                                              "right_color": RAG_FONT[status]})
+        self.fmt["rag"] = {s: f({**base, "bg_color": RAG_FILL[s], "font_color": RAG_FONT[s]}) for s in RAG_FILL}
+        self._targets: dict[str, str] = {}  # ledger file -> its path relative to the summary
+
+    # ------------------------------------------------------------------------------------------
+    def write(self) -> None:
+        r = self.result
+        dashboard = self.book.add_worksheet("概览 Dashboard")
+        alerts = self.book.add_worksheet("预警 Alerts")
+        projects = self.book.add_worksheet("项目 Projects")
+        deductions = self.book.add_worksheet("扣分 Deductions")
+        receivables = self.book.add_worksheet("回款 Receivables")
+        managers = self.book.add_worksheet("销售经理 Managers")
+        findings = self.book.add_worksheet("校验 Findings")
+        about = self.book.add_worksheet("说明 About")
+        self._dashboard(dashboard)
+        self._table(alerts, data.alerts_table(r.alerts), "Alerts", "预警 Alerts — 按严重程度与截止日期排序 by severity and due date")
+        project_table, first_deduction = data.projects_table(r.projects, r.deductions)
+        self._table(projects, project_table, "Projects", "项目 Projects — 评分、分级、覆盖率与下一节点 scores, grade, coverage, next node",
+                    links={"deductions_label": [None if i is None else f"internal:'扣分 Deductions'!A{i + 4}"
+                                                for i in first_deduction]})
+        self._project_formats(projects, project_table)
+        self._table(deductions, data.deductions_table(r.deductions), "Deductions",
+                    "扣分明细 Process-score deductions — 每项指向台账单元格 each points at its ledger cell")
+        receivable_table = data.receivables_table(r.receivables)
+        self._table(receivables, receivable_table, "Receivables",
+                    "回款 Receivables — 未结清的期次：账龄与升级 open installments: aging and escalation")
+        self._receivable_formats(receivables, receivable_table)
+        columns, rows = data.manager_rows(r.kpis_by_manager)
+        self._table(managers, Table(columns, rows), "Managers", "销售经理 Managers — 各项指标 KPIs per account manager",
+                    rag_columns=[i for i, c in enumerate(columns) if c.key.endswith("_status")])
+        finding_table = data.findings_table(r.findings)
+        self._table(findings, finding_table, "Findings", "校验 Findings — 点击单元格地址打开台账 click a cell to open the ledger",
+                    links={"cell": [self._ledger_link(f) for f in sorted(r.findings, key=lambda f: f.sort_key())]})
+        self._about(about)
+        dashboard.activate()
+
+    # -- dashboard ------------------------------------------------------------------------------
+    def _dashboard(self, ws) -> None:
+        r, fmt = self.result, self.fmt
+        ws.hide_gridlines(2)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.set_column(0, 0, 2)
+        ws.set_column(1, 15, 12.5)
+        ws.write_string(0, 1, "大客户销售 SOP 汇总 · Key-account summary", fmt["title"])
+        sources = "、".join(Path(f).name for f in self.files) or "—"
+        ws.write_string(1, 1, f"截至 As of {r.as_of:%Y-%m-%d} · 台账 Ledger: {sources} · "
+                              f"生成于 generated {self.generated_at:%Y-%m-%d %H:%M}", fmt["subtitle"])
+        counts = {s: sum(1 for f in r.findings if f.severity == s) for s in ("error", "warning", "info")}
+        ws.write_string(2, 1, f"校验问题 Findings: {counts['error']} 错误 errors · {counts['warning']} 警告 warnings · "
+                              f"{counts['info']} 提示 notes · 预警 alerts: {len(r.alerts)}", fmt["subtitle"])
+        ws.set_row(4, 30)
+        ws.set_row(5, 40)
+        ws.set_row(6, 18)
+        ws.set_row(7, 18)
+        tiles = []
+        for i, key in enumerate(data.TILE_KPIS):
+            kpi = r.kpis.get(key) or {}
+            status = kpi.get("status") if kpi.get("status") in RAG_FILL else "amber"
+            tiles.append((1 + i * 3, kpi, status))
+        for col, kpi, status in tiles:
+            ws.merge_range(4, col, 4, col + 1, f"{kpi.get('label_zh', '')}\n{kpi.get('label_en', '')}",
+                           fmt[f"tile_label_{status}"])
+        for col, kpi, status in tiles:
+            value_format = fmt[f"tile_value_{status}_{kpi.get('unit', 'ratio')}"]
+            if kpi.get("value") is None:
+                ws.merge_range(5, col, 5, col + 1, "—", value_format)
+            else:
+                ws.merge_range(5, col, 5, col + 1, "", value_format)
+                ws.write_number(5, col, float(kpi["value"]), value_format)
+        for col, kpi, status in tiles:
+            ws.merge_range(6, col, 6, col + 1, f"目标 target {_show(kpi.get('target'), kpi.get('unit'))}",
+                           fmt[f"tile_target_{status}"])
+        for col, _kpi, status in tiles:
+            ws.merge_range(7, col, 7, col + 1, data.STATUS_RAG.get(status, status), fmt[f"tile_status_{status}"])
+
+        # chart data: small visible tables under the charts (managers copy them into slides)
+        top = 43
+        ws.write_string(top - 1, 1, "图表数据 Chart data（金额单位：万元 amounts in 10k yuan）", fmt["section"])
+        ws.set_row(top, 30)
+        tenk = self.book.add_format({"font_name": FONT, "font_size": 10, "num_format": "#,##0.0"})
+        blocks = [
+            ("pipeline", ["阶段 Stage", "项目数 Count", "金额 Amount"], [fmt["int"], tenk], data.pipeline_rows(r.kpis)),
+            ("aging", ["账龄 Aging", "未收 Outstanding"], [tenk], data.aging_rows(r.kpis)),
+            ("monthly", ["月份 Month", "应收 Due", "实收 Received", "按期 On time"], [tenk] * 3,
+             data.monthly_collection_rows(r.receivables, r.as_of)),
+            ("grades", ["分级 Grade", "项目数 Projects"], [fmt["int"]], data.grade_rows(r.projects)),
+        ]
+        where: dict[str, tuple[int, int, int]] = {}  # name -> (first data row, first col, rows)
+        col = 1
+        for name, header, _, rows in blocks:
+            for j, h in enumerate(header):
+                ws.write_string(top, col + j, h, fmt["header"])
+            where[name] = (top + 1, col, len(rows))
+            col += len(header) + 1
+        for i in range(1, max(len(b[3]) for b in blocks) + 1):
+            for name, _, number_formats, rows in blocks:
+                if i > len(rows):
+                    continue
+                first_col = where[name][1]
+                row = rows[i - 1]
+                ws.write_string(top + i, first_col, str(row[0]), fmt["text"])
+                for j, (value, number_format) in enumerate(zip(row[1:], number_formats), start=1):
+                    ws.write_number(top + i, first_col + j, value, number_format)
+        sheet = "'概览 Dashboard'"
+
+        def ref(name: str, offset: int) -> list:
+            first, c, n = where[name]
+            return [sheet.strip("'"), first, c + offset, first + n - 1, c + offset]
+
+        def chart(kind: str, title: str, subtype: str | None = None):
+            c = self.book.add_chart({"type": kind, **({"subtype": subtype} if subtype else {})})
+            c.set_title({"name": title, "name_font": {"name": FONT, "size": 11, "bold": True, "color": NAVY}})
+            c.set_legend({"position": "bottom", "font": {"name": FONT, "size": 9}})
+            c.set_chartarea({"border": {"color": "#D9D9D9"}})
+            return c
+
+        axis_font = {"name": FONT, "size": 9}
+        pipeline = chart("column", "在跟项目按阶段 Pipeline by stage")
+        pipeline.add_series({"name": "项目数 Count", "categories": ref("pipeline", 0), "values": ref("pipeline", 1),
+                             "fill": {"color": NAVY}, "data_labels": {"value": True, "font": axis_font}})
+        amount = chart("line", "")
+        amount.add_series({"name": "金额（万元）Amount (10k ¥)", "categories": ref("pipeline", 0),
+                           "values": ref("pipeline", 2), "y2_axis": True, "marker": {"type": "circle"},
+                           "line": {"color": "#ED7D31", "width": 2.25}})
+        pipeline.combine(amount)
+        pipeline.set_x_axis({"num_font": axis_font})
+        pipeline.set_y_axis({"name": "项目数 count", "name_font": axis_font, "num_font": axis_font,
+                             "major_gridlines": {"visible": True, "line": {"color": "#E7E6E6"}}})
+        amount.set_y2_axis({"name": "万元 10k ¥", "name_font": axis_font, "num_font": axis_font})
+
+        aging = chart("column", "应收账龄 Receivables aging（万元）")
+        aging.add_series({"name": "未收 Outstanding", "categories": ref("aging", 0), "values": ref("aging", 1),
+                          "points": [{"fill": {"color": c}} for c in ("#A9D18E", "#FFD966", "#F4B183", "#E06666", "#990000")],
+                          "data_labels": {"value": True, "num_format": "#,##0", "font": axis_font}})
+        aging.set_legend({"none": True})
+        aging.set_x_axis({"num_font": axis_font})
+        aging.set_y_axis({"num_font": axis_font, "major_gridlines": {"visible": True, "line": {"color": "#E7E6E6"}}})
+
+        monthly = chart("column", "每月回款 Monthly collection（万元）")
+        for offset, (name, color) in enumerate((("应收 Due", "#BDD7EE"), ("实收 Received", NAVY),
+                                                ("按期 On time", "#70AD47")), start=1):
+            monthly.add_series({"name": name, "categories": ref("monthly", 0), "values": ref("monthly", offset),
+                                "fill": {"color": color}, "gap": 80})
+        monthly.set_x_axis({"num_font": {**axis_font, "rotation": -45}})
+        monthly.set_y_axis({"num_font": axis_font, "major_gridlines": {"visible": True, "line": {"color": "#E7E6E6"}}})
+
+        grades = chart("doughnut", "客户分级 Grade mix")
+        grades.add_series({"name": "项目数 Projects", "categories": ref("grades", 0), "values": ref("grades", 1),
+                           "points": [{"fill": {"color": c}} for c in (NAVY, "#5B9BD5", "#BDD7EE")],
+                           "data_labels": {"value": True, "category": False, "font": {**axis_font, "bold": True}}})
+        grades.set_hole_size(50)
+
+        size = {"x_scale": 1.08, "y_scale": 1.0}
+        ws.insert_chart(9, 1, pipeline, {**size, "x_offset": 0, "y_offset": 6})
+        ws.insert_chart(9, 8, aging, {**size, "x_offset": 10, "y_offset": 6})
+        ws.insert_chart(25, 1, monthly, {**size, "x_offset": 0, "y_offset": 6})
+        ws.insert_chart(25, 8, grades, {**size, "x_offset": 10, "y_offset": 6})
+
+    # -- a tab of rows ---------------------------------------------------------------------------
+    def _table(self, ws, table: Table, name: str, title: str, *, links: dict[str, list[str | None]] | None = None,
+               rag_columns: Sequence[int] = ()) -> None:
+        fmt = self.fmt
+        ws.write_string(0, 0, title, fmt["section"])
+        ws.set_row(2, 30)
+        header_row = 2
+        ncols = len(table.columns)
+        formats = [fmt["wrap"] if (c.width or 0) >= 40 else fmt[c.kind if c.kind in fmt else "text"] for c in table.columns]
+        link_by_col = {i: links[c.key] for i, c in enumerate(table.columns) if links and c.key in links}
+        rag_names = {v: k for k, v in data.STATUS_RAG.items()}
+        wrapped = [(j, c.width or 40.0) for j, c in enumerate(table.columns) if (c.width or 0) >= 40]
+        last_row = header_row + max(len(table.rows), 1)
+        ws.add_table(header_row, 0, last_row, ncols - 1, {
+            "name": name, "style": "Table Style Light 9", "autofilter": True,
+            "columns": [{"header": c.header, "header_format": fmt["header"]} for c in table.columns]})
+        if not table.rows:
+            ws.write_string(header_row + 1, 0, "（无 none）", fmt["text"])
+        write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
+        numeric = [c.kind in ("number", "money", "pct", "ratio", "int", "date") for c in table.columns]
+        plain = [j for j in range(ncols) if j not in link_by_col and j not in rag_columns]
+        special = [j for j in range(ncols) if j in link_by_col or j in rag_columns]
+        for n, row in enumerate(table.rows):
+            i = header_row + 1 + n
+            if wrapped:  # Excel does not grow rows for wrapped text on open: set the height
+                lines = max(_lines(row[j], width) for j, width in wrapped)
+                if lines > 1:
+                    ws.set_row(i, 13.5 * lines)
+            for j in plain:
+                value = row[j]
+                if value is None:
+                    continue
+                if value.__class__ is str:
+                    write_string(i, j, value if len(value) <= MAX_TEXT else value[:MAX_TEXT], formats[j])
+                elif numeric[j] and isinstance(value, (int, float)):
+                    write_number(i, j, value, formats[j])  # dates arrive as Excel serials
+                elif isinstance(value, dt.datetime):
+                    write_datetime(i, j, value, formats[j])
+                else:
+                    write_string(i, j, str(value)[:MAX_TEXT], formats[j])
+            for j in special:
+                value = row[j]
+                if value is None:
+                    continue
+                target = link_by_col[j][n] if j in link_by_col else None
+                if target and len(target) <= MAX_URL and isinstance(value, str):
+                    ws.write_url(i, j, target, fmt["link"], string=value[:MAX_TEXT])
+                elif value in rag_names:
+                    write_string(i, j, value, fmt["rag"][rag_names[value]])
+                elif isinstance(value, (int, float)):
+                    write_number(i, j, value, formats[j])
+                else:
+                    write_string(i, j, str(value)[:MAX_TEXT], formats[j])
+        for j, column in enumerate(table.columns):
+            ws.set_column(j, j, column.width or (12 if column.kind == "date" else
+                                               _fit(column.header, (row[j] for row in table.rows[:200]))))
+        ws.freeze_panes(header_row + 1, 1)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(header_row)
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+
+    def _project_formats(self, ws, table: Table) -> None:
+        if not table.rows:
+            return
+        keys = [c.key for c in table.columns]
+        first, last = 3, 2 + len(table.rows)
+        pct = keys.index("process_pct")
+        ws.conditional_format(first, pct, last, pct, {"type": "data_bar", "bar_color": "#5B9BD5", "data_bar_2010": False,
+                                                      "min_type": "num", "min_value": 0, "max_type": "num",
+                                                      "max_value": 1})
+        coverage = keys.index("coverage")
+        ws.conditional_format(first, coverage, last, coverage, {"type": "3_color_scale", "min_color": "#F8696B",
+                                                                "mid_color": "#FFEB84", "max_color": "#63BE7B",
+                                                                "min_type": "num", "min_value": 0, "mid_type": "num",
+                                                                "mid_value": 0.5, "max_type": "num", "max_value": 1})
+        due = keys.index("next_due")
+        as_of = dt.datetime.combine(self.result.as_of, dt.time())
+        ws.conditional_format(first, due, last, due, {"type": "date", "criteria": "less than", "value": as_of,
+                                                      "format": self.fmt["rag"]["red"]})
+        grade = keys.index("grade")
+        for letter, status in (("A", "green"), ("B", "amber"), ("C", "red")):
+            ws.conditional_format(first, grade, last, grade, {"type": "cell", "criteria": "==", "value": f'"{letter}"',
+                                                              "format": self.fmt["rag"][status]})
+
+    def _receivable_formats(self, ws, table: Table) -> None:
+        if not table.rows:
+            return
+        keys = [c.key for c in table.columns]
+        first, last = 3, 2 + len(table.rows)
+        days = keys.index("days_overdue")
+        ws.conditional_format(first, days, last, days, {"type": "cell", "criteria": ">", "value": 90,
+                                                        "format": self.fmt["rag"]["red"]})
+        ws.conditional_format(first, days, last, days, {"type": "cell", "criteria": ">", "value": 0,
+                                                        "format": self.fmt["rag"]["amber"]})
+        level = keys.index("escalation_level")
+        ws.conditional_format(first, level, last, level, {"type": "data_bar", "bar_color": "#E06666", "data_bar_2010": False,
+                                                          "min_type": "num", "min_value": 0, "max_type": "num",
+                                                          "max_value": 4})
+
+    def _ledger_link(self, finding) -> str | None:
+        """external:..\\台账.xlsx#'Sheet'!F12 — relative to the summary, so a folder can be moved."""
+        if not finding.file or not finding.cell or "!" not in finding.cell:
+            return None
+        target = self._targets.get(finding.file)
+        if target is None:
+            ledger = Path(finding.file).resolve()
+            try:
+                target = os.path.relpath(ledger, self.out_path.resolve().parent)
+            except ValueError:  # another drive on Windows
+                target = str(ledger)
+            self._targets[finding.file] = target
+        return f"external:{target}#{finding.cell}"
+
+    # -- about ------------------------------------------------------------------------------------
+    def _about(self, ws) -> None:
+        fmt = self.fmt
+        ws.set_column(0, 0, 28)
+        ws.set_column(1, 1, 70)
+        ws.set_column(2, 2, 14)
+        ws.write_string(0, 0, "说明 About this workbook", fmt["section"])
+        facts = [
+            ("截至日期 As of", f"{self.result.as_of:%Y-%m-%d}"),
+            ("生成时间 Generated at", f"{self.generated_at:%Y-%m-%d %H:%M:%S %z}".strip()),
+            ("kaxl 版本 version", __version__),
+            ("项目数 Projects", str(len(self.result.projects))),
+            ("校验问题 Findings", str(len(self.result.findings))),
+            ("预警 Alerts", str(len(self.result.alerts))),
+        ]
+        for i, (label, value) in enumerate(facts, start=2):
+            ws.write_string(i, 0, label, fmt["text"])
+            ws.write_string(i, 1, value, fmt["text"])
+        row = len(facts) + 3
+        for j, h in enumerate(["源文件 Source file", "SHA-256", "大小 Size (bytes)"]):
+            ws.write_string(row, j, h, fmt["header"])
+        for i, file in enumerate(self.files, start=row + 1):
+            path = Path(file)
+            ws.write_string(i, 0, str(path), fmt["text"])
+            if path.is_file():
+                ws.write_string(i, 1, _sha256(path), fmt["text"])
+                ws.write_number(i, 2, path.stat().st_size, fmt["int"])
+            else:
+                ws.write_string(i, 1, "（文件不存在 file not found）", fmt["text"])
+        row += len(self.files) + 2
+        notes = [
+            "本工作簿由 kaxl 根据大客户台账生成，数值为计算结果（非公式），台账是唯一数据源：请在台账中修改后重新生成。",
+            "Generated by kaxl from the KA ledger. Values, not formulas: the ledger is the source of truth — fix it "
+            "there and generate again.",
+            "「校验 Findings」中的单元格地址可点击打开台账对应单元格（台账须与本文件保持相对位置）。",
+            "Cell addresses in Findings open the ledger at that cell (keep the ledger where it was relative to this file).",
+        ]
+        for i, note in enumerate(notes, start=row):
+            ws.write_string(i, 0, note, fmt["text"])
+
+
+def _lines(value: Any, width: float) -> int:
+    """Lines a wrapped text needs in a column ``width`` characters wide (CJK counts 2).
+
+    Estimated from the UTF-8 length (CJK is 3 bytes and 2 columns, ASCII 1 and 1), which is
+    exact for the two scripts ledgers use and needs no per-character lookup on 20k rows.
+    """
+    if not isinstance(value, str) or not value:
+        return 1
+    chars = len(value)
+    columns = chars + (len(value.encode("utf-8")) - chars) / 2
+    return min(int(columns // max(width - 2, 1)) + 1 + value.count("\n"), 15)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _show(value: Any, unit: str | None) -> str:
+    if value is None:
+        return "—"
+    if unit == "ratio":
+        return f"{float(value):.0%}"
+    if unit == "days":
+        return f"{float(value):g} 天 days"
+    if unit == "yuan":
+        return f"¥{float(value):,.0f}"
+    return f"{value}"
+
+
+def _fit(header: str, values) -> float:
+    """Column width from the header's longest line and the first rows (CJK characters count 2)."""
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    longest = max((width(part) for part in header.split(" ")), default=8)
+    longest = max(longest, min(width(header), 16))
+    for value in values:
+        if value is not None:
+            text = f"{value:%Y-%m-%d}" if isinstance(value, dt.datetime) else (
+                f"{value:,.0f}" if isinstance(value, float) else str(value))
+            longest = max(longest, width(text))
+    return float(min(max(longest + 2, 8), 50))
