@@ -8,6 +8,7 @@ import struct
 import subprocess
 from email import policy
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
@@ -33,7 +34,10 @@ def test_preview_writes_eml_and_html_per_recipient(tmp_path, ledger):
     run = CliRunner().invoke(main, ["digest", str(ledger), "--out", str(out), "--as-of", "2026-11-18", "--no-attach"])
     assert run.exit_code == 0, run.output
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(f"2026-W47_{n}.{ext}" for n in ("张伟", "李娜", "孙强", "王总", "刘总") for ext in ("eml", "html"))
+    chart = "2026-W47_刘总.kaxl-collection-chart.png"  # management's chart, for the browser preview
+    assert names == sorted([chart] + [f"2026-W47_{n}.{ext}" for n in ("张伟", "李娜", "孙强", "王总", "刘总")
+                                      for ext in ("eml", "html")])
+    assert f'src="{quote(chart)}"' in (out / "2026-W47_刘总.html").read_text(encoding="utf-8")
     msg = email.message_from_bytes((out / "2026-W47_张伟.eml").read_bytes(), policy=policy.default)
     assert msg["Subject"] == "【KA周报】2026-W47 张伟：1项逾期，1项本周到期"
     html = (out / "2026-W47_张伟.html").read_text(encoding="utf-8")
@@ -42,7 +46,8 @@ def test_preview_writes_eml_and_html_per_recipient(tmp_path, ledger):
 
 def test_write_previews_library_call(tmp_path, ledger):
     written = write_previews(check_files(ledger, AS_OF), tmp_path, now=at("2026-11-18T10:00"))
-    assert len(written) == 10 and all(p.stat().st_size > 500 for p in written)
+    assert len(written) == 11 and all(p.stat().st_size > 500 for p in written)
+    assert sum(p.suffix == ".png" for p in written) == 1
 
 
 def test_if_due_from_the_command_line_sends_once(tmp_path, ledger):

@@ -4,12 +4,15 @@ login, implicit TLS — asserted from what the server received."""
 from __future__ import annotations
 
 import email
+import re
+import struct
 from email import policy
 
 import pytest
 
 from kaxl.api import check_files
 from kaxl.digest import send_digests
+from kaxl.digest.chart import cjk_font
 from kaxl.digest.mailer import SendError
 from tests.test_digest_support import (
     AS_OF,
@@ -65,6 +68,32 @@ def test_plain_relay_delivers_exactly_the_planned_mails(tmp_path, ledger, result
     assert XSS not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert mails[EMAILS["王总"]]["Subject"] == "【KA周报】2026-W47 王总：团队2项逾期，1项本周到期，2项升级"
     assert mails[EMAILS["刘总"]]["Subject"] == "【KA周报】2026-W47 刘总：1项升级至管理层，2项指标未达标"
+
+
+@pytest.mark.skipif(cjk_font() is None, reason="no CJK font installed (fonts-noto-cjk)")
+def test_management_chart_is_an_inline_image_the_html_references(tmp_path, ledger, result):
+    handler = Recorder()
+    server = start_server(handler)
+    try:
+        send_digests(result, config_for(tmp_path, ledger, server.port), now=at("2026-11-18T10:00"))
+    finally:
+        server.stop()
+    mails = received(handler)
+    boss = mails[EMAILS["刘总"]]
+    html_part = boss.get_body(("html",))
+    (cid,) = re.findall(r'src="cid:([^"]+)"', html_part.get_content())
+    related = next(part for part in boss.walk() if part.get_content_type() == "multipart/related")
+    (image,) = [part for part in related.iter_parts() if part.get_content_type() == "image/png"]
+    assert image["Content-ID"] == f"<{cid}>"
+    assert image.get_content_disposition() == "inline"
+    png = image.get_content()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000  # a drawn chart, not an empty canvas
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (1104, 460)  # 552 x 230 px drawn at 2x
+    text = boss.get_body(("plain",)).get_content()
+    assert "每月回款" in text  # the same numbers for clients that show no pictures
+    # people who get no chart get no image part
+    assert not [p for p in mails[EMAILS["张伟"]].walk() if p.get_content_maintype() == "image"]
 
 
 def test_manual_send_twice_in_a_week_sends_once(tmp_path, ledger, result):

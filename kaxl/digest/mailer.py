@@ -53,7 +53,8 @@ def address(name: str | None, email: str) -> Address:
 
 
 def build_message(*, subject: str, html: str, text: str, to_name: str, to_email: str, config: DigestConfig,
-                  now: dt.datetime, attachments: Iterable[Attachment] = ()) -> EmailMessage:
+                  now: dt.datetime, attachments: Iterable[Attachment] = (),
+                  inline_images: Iterable[tuple[str, bytes]] = ()) -> EmailMessage:
     """One recipient's multipart/alternative message (plus any attachment)."""
     msg = EmailMessage(policy=SMTP)
     msg["Subject"] = subject
@@ -67,6 +68,10 @@ def build_message(*, subject: str, html: str, text: str, to_name: str, to_email:
     msg["X-Auto-Response-Suppress"] = "All"  # the same for Exchange/Outlook
     msg.set_content(text, subtype="plain", charset="utf-8", cte="base64")
     msg.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
+    html_part = msg.get_payload()[1]
+    for cid, png in inline_images:  # multipart/related beside the HTML: shown without a download prompt
+        html_part.add_related(png, maintype="image", subtype="png", cid=f"<{cid}>", disposition="inline",
+                              filename=f"{cid}.png")
     for item in attachments:
         maintype, _, subtype = item.mime_type.partition("/")
         msg.add_attachment(item.data, maintype=maintype, subtype=subtype, filename=item.filename)

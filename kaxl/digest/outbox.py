@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from kaxl.digest.config import DigestConfig
 from kaxl.digest.mailer import Attachment, build_message, send_all
@@ -102,7 +103,7 @@ def build_outbox(result: Any, config: DigestConfig, *, now: Clock = system_now, 
                           attachment_name=attach[0].filename if attach else None)
         message = build_message(subject=rendered.subject, html=rendered.html, text=rendered.text,
                                 to_name=digest.recipient.name, to_email=digest.recipient.email, config=config,
-                                now=stamp, attachments=attach)
+                                now=stamp, attachments=attach, inline_images=rendered.images)
         out.append(Outgoing(digest, rendered, message))
     return out
 
@@ -131,7 +132,13 @@ def write_previews(result: Any, out_dir: str | os.PathLike[str], config: DigestC
         seen.add(stem)
         eml, html = out_dir / f"{stem}.eml", out_dir / f"{stem}.html"
         atomic_write_bytes(eml, outgoing.message.as_bytes())
-        atomic_write_text(html, outgoing.rendered.html)
+        page = outgoing.rendered.html
+        for cid, png in outgoing.rendered.images:  # a browser cannot resolve cid: — point at a file beside it
+            image = out_dir / f"{stem}.{cid}.png"
+            atomic_write_bytes(image, png)
+            page = page.replace(f'src="cid:{cid}"', f'src="{quote(image.name)}"')
+            written.append(image)
+        atomic_write_text(html, page)
         written += [eml, html]
     return written
 

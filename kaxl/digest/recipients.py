@@ -120,6 +120,7 @@ class Digest:
     escalations: list[Item] = field(default_factory=list)
     kpis: list[KpiRow] = field(default_factory=list)
     aging: list[Bar] = field(default_factory=list)
+    collection: list[list[object]] = field(default_factory=list)  # (month, due, received, on time) in 万元
     truncated: int = 0  # items left out to keep the e-mail readable (max_items)
     team_overdue: int = 0  # distinct alerts across the team (one installment chased by AM and CO counts once)
     team_due: int = 0
@@ -199,6 +200,7 @@ def plan(result: Any, *, max_items: int = 200) -> list[Digest]:
         elif contact.role == "management":
             digest.kpis = kpi_rows(result.kpis)
             digest.aging = aging_bars(result.kpis.get("aging") or {})
+            digest.collection = collection_rows(result)
             # every L3+, and L2 of anyone who reports straight to them (no director in between)
             reports = {c.name for c in contacts if c.manager == contact.name}
             level = alerts["escalation_level"].fillna(0)
@@ -336,6 +338,16 @@ def kpi_rows(kpis: dict[str, Any]) -> list[KpiRow]:
 
 
 AGING_COLORS = {"not_due": "#8fb3d9", "d1_30": "#f2c14e", "d31_60": "#f08a3c", "d61_90": "#e0533d", "d90_plus": "#9e1b1b"}
+
+
+def collection_rows(result: Any, months: int = 6) -> list[list[object]]:
+    """The last ``months`` due months' collection for management's chart (the summary's numbers)."""
+    receivables = getattr(result, "receivables", None)
+    if receivables is None or receivables.empty:
+        return []
+    from kaxl.reports.summary_data import monthly_collection_rows
+
+    return monthly_collection_rows(receivables, result.as_of, months=months)
 
 
 def aging_bars(aging: dict[str, float]) -> list[Bar]:

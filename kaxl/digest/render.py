@@ -32,6 +32,7 @@ class Rendered:
     subject: str
     html: str
     text: str
+    images: tuple[tuple[str, bytes], ...] = ()  # (Content-ID, PNG) the HTML shows as cid:
 
 
 def headline(digest: Digest, language: str = "zh+en") -> tuple[str, str]:
@@ -79,10 +80,18 @@ def render(digest: Digest, *, language: str = "zh+en", attachment_name: str | No
     """Subject, inlined HTML and plain text of one digest."""
     context = _context(digest, language, attachment_name, generated_at)
     context["subject"] = subject(digest, language)
+    images: tuple[tuple[str, bytes], ...] = ()
+    context["chart_cid"] = None
+    if digest.collection:
+        from kaxl.digest.chart import CID, collection_png
+
+        png = collection_png(digest.collection, language=language)
+        if png:
+            images, context["chart_cid"] = ((CID, png),), CID
     html_env, text_env = _environments()
     html = _INLINER.inline(html_env.get_template("digest.html.j2").render(context))
     text = text_env.get_template("digest.txt.j2").render(context)
-    return Rendered(context["subject"], html, text)
+    return Rendered(context["subject"], html, text, images)
 
 
 def _context(digest: Digest, language: str, attachment_name: str | None,
