@@ -38,13 +38,16 @@ def tiny_png() -> bytes:
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
-def rich_workbook(path: Path) -> Path:
-    """Write the fixture (.xlsm) to ``path``."""
+def rich_workbook(path: Path, *, vba: bool = True) -> Path:
+    """Write the fixture to ``path``: an .xlsm with a VBA project and a button, or (``vba=False``,
+    for ``kaxl excel-enable``) the same workbook as a macro-free .xlsx without code names."""
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False})
-    book.set_vba_name("ThisWorkbook")
-    book.add_vba_project(io.BytesIO(vba_project_bin()), is_stream=True)
+    if vba:
+        book.set_vba_name("ThisWorkbook")
+        book.add_vba_project(io.BytesIO(vba_project_bin()), is_stream=True)
     ws = book.add_worksheet(LEDGER_SHEET)
-    ws.set_vba_name("Sheet1")
+    if vba:
+        ws.set_vba_name("Sheet1")
     money = book.add_format({"num_format": "#,##0.00", "bold": True, "bg_color": "#E2EFDA"})
     ws.write_row(0, 0, ["项目编号 Project ID", "客户名称 Customer", "预估金额 Estimated amount", "状态 Status",
                         "一季度", "二季度", "三季度", "合计 Total"])
@@ -67,12 +70,14 @@ def rich_workbook(path: Path) -> Path:
     ws.insert_textbox("K2", "台账说明：请在每周五更新 (a text box)", {"width": 240, "height": 60})
     ws.insert_image("K6", "logo.png", {"image_data": io.BytesIO(tiny_png()), "url": "https://example.com/kaxl",
                                        "x_scale": 20, "y_scale": 20})
-    ws.insert_button("K12", {"macro": "Module1.Hello", "caption": "校验 Validate", "width": 120, "height": 30})
+    if vba:
+        ws.insert_button("K12", {"macro": "Module1.Hello", "caption": "校验 Validate", "width": 120, "height": 30})
     ws.freeze_panes(1, 0)
     book.define_name("Amounts", f"='{LEDGER_SHEET}'!$C$2:$C$4")
     book.define_name("Rate", "=0.13")
     other = book.add_worksheet(OTHER_SHEET)
-    other.set_vba_name("Sheet2")
+    if vba:
+        other.set_vba_name("Sheet2")
     chart = book.add_chart({"type": "column"})
     chart.add_series({"name": "预估金额", "categories": f"='{LEDGER_SHEET}'!$A$2:$A$4",
                       "values": f"='{LEDGER_SHEET}'!$C$2:$C$4"})
