@@ -9,10 +9,12 @@ never needs and which are how entity-expansion and external-entity attacks start
 
 from __future__ import annotations
 
+import codecs
 import os
 import zipfile
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 from kaxl.errors import LedgerReadError
 
@@ -89,17 +91,80 @@ def _check_prologs(path: Path, archive: zipfile.ZipFile, infos: list[zipfile.Zip
     """Refuse any XML part that declares a DOCTYPE (entity expansion, external entities)."""
     for info in infos:
         name = info.filename.lower()
-        if not (name.endswith(".xml") or name.endswith(".rels") or name.endswith(".vml")):
+        if not name.endswith((".xml", ".rels", ".vml")):
             continue
         try:
             with archive.open(info) as part:
-                prolog = part.read(_PROLOG_BYTES)
-        except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError) as exc:
+                declares = prolog_declares_doctype(part)
+        except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError, EOFError) as exc:
             raise _fail(path, f"部件 {info.filename} 已损坏。", f"part {info.filename} is damaged ({exc}).") from None
-        upper = prolog.upper()
-        if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
+        if declares:
             raise _fail(path, f"部件 {info.filename} 含有 XML 实体声明（DOCTYPE/ENTITY），出于安全考虑拒绝读取。",
                         f"part {info.filename} declares XML entities (DOCTYPE/ENTITY); refused for safety.")
+
+
+def _encoding(head: bytes) -> str:
+    """The encoding an XML parser would detect from the first bytes (XML 1.0 appendix F)."""
+    if head.startswith((codecs.BOM_UTF16_LE, b"<\0")):
+        return "utf-16-le"
+    if head.startswith((codecs.BOM_UTF16_BE, b"\0<")):
+        return "utf-16-be"
+    return "utf-8"
+
+
+def prolog_declares_doctype(stream: BinaryIO, chunk_size: int = _PROLOG_BYTES) -> bool:
+    """True if the XML prolog read from ``stream`` holds a ``<!DOCTYPE`` (or any ``<!`` markup
+    declaration other than a comment) before the root element.
+
+    The whole prolog is walked — comments and processing instructions of any length, in UTF-8
+    or UTF-16 — reading ``chunk_size`` bytes at a time and keeping only a few characters between
+    reads, so a DOCTYPE hidden behind a megabyte of comment is found with bounded memory. It
+    stops at the root element: the body of a sheet is never read twice.
+    """
+    head = stream.read(chunk_size)
+    while 0 < len(head) < 4:  # enough bytes to see a BOM or UTF-16's zero bytes
+        extra = stream.read(chunk_size)
+        if not extra:
+            break
+        head += extra
+    decoder = codecs.getincrementaldecoder(_encoding(head))(errors="replace")
+    text = decoder.decode(head).lstrip("\ufeff")
+    eof = not head
+
+    def more() -> bool:
+        nonlocal text, eof
+        if eof:
+            return False
+        data = stream.read(chunk_size)
+        eof = not data
+        text += decoder.decode(data, final=eof)
+        return bool(data)
+
+    def skip_past(terminator: str) -> bool:
+        nonlocal text
+        while True:
+            found = text.find(terminator)
+            if found >= 0:
+                text = text[found + len(terminator):]
+                return True
+            text = text[-(len(terminator) - 1):]  # bounded memory inside a long comment
+            if not more():
+                return False
+
+    while True:
+        text = text.lstrip(" \t\r\n")
+        while len(text) < 4 and more():
+            text = text.lstrip(" \t\r\n")
+        if text.startswith("<?"):
+            if not skip_past("?>"):
+                return False
+        elif text.startswith("<!--"):
+            if not skip_past("-->"):
+                return False
+        else:
+            # "<!": a DOCTYPE (or a malformed declaration), never needed in a spreadsheet;
+            # anything else is the root element, or not XML at all (the parser will say so)
+            return text.startswith("<!")
 
 
 def _is_encrypted_ooxml(path: Path) -> bool:
