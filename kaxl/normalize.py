@@ -74,6 +74,14 @@ def _number_text(value: float) -> str:
     return repr(value)
 
 
+def _float(value: int | float) -> float:
+    """``float(value)``, with integers beyond float's range as infinity (never OverflowError)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 def norm_text(value: object) -> Any:
     if is_blank(value):
         return None
@@ -119,8 +127,8 @@ def norm_date(value: object) -> Any:
     if isinstance(value, bool):
         return UNREADABLE
     if isinstance(value, (int, float)):
-        number = float(value)
-        if math.isnan(number) or not number.is_integer() and number < 1:
+        number = _float(value)
+        if math.isnan(number) or math.isinf(number) or not number.is_integer() and number < 1:
             return UNREADABLE
         if 19000101 <= number <= 99991231 and number.is_integer():  # 20260305 typed as a number
             digits = int(number)
@@ -151,7 +159,7 @@ def norm_number(value: object) -> Any:
     if isinstance(value, bool):
         return UNREADABLE
     if isinstance(value, (int, float)):
-        number = float(value)
+        number = _float(value)
         return UNREADABLE if math.isnan(number) or math.isinf(number) else number
     if not isinstance(value, str):
         return UNREADABLE
@@ -190,6 +198,8 @@ def norm_int(value: object) -> Any:
     """Whole numbers: 2, 2.0, "2", "２", "第2期"."""
     if is_blank(value):
         return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value  # exact, however large (a float detour would round beyond 2**53)
     if isinstance(value, str):
         text = clean_text(value)
         match = re.fullmatch(r"第?\s*([-+]?\d+)\s*[期轮次]?", text)
@@ -211,7 +221,9 @@ def norm_bool(value: object) -> Any:
         return None
     if isinstance(value, bool):
         return value
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        return {1: True, 0: False}.get(value, UNREADABLE)
+    if isinstance(value, float):
         return {1: True, 0: False}.get(value, UNREADABLE) if not math.isnan(value) else None
     if not isinstance(value, str):
         return UNREADABLE
