@@ -13,11 +13,11 @@ import datetime as dt
 import decimal
 import math
 import numbers
-import unicodedata
 from collections.abc import Callable, Sequence
 
 from kaxl.ooxml.cellref import MAX_ROW, column_letters, quote_sheet
 from kaxl.ooxml.styles import Styles
+from kaxl.ooxml.textwidth import display_width
 from kaxl.ooxml.xmltext import MAIN_NS, REL_NS, cell_text, escape_attribute, escape_text
 
 MAX_TEXT = 32_767  # Excel's limit for one cell
@@ -67,7 +67,7 @@ def _is_missing(value: object) -> bool:
 
 
 def _width(text: str) -> float:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return display_width(text)
 
 
 def _string_cell(ref: str, text: str, style: int) -> str:
@@ -97,11 +97,17 @@ def render(title: str, header: Sequence[str], rows: Sequence[Sequence[object]], 
     out.append(f'<row r="1">{"".join(cells)}</row>')
     for index, row in enumerate(rows):
         r = index + 2
+        row_number = str(r)
         cells = []
         for i, value in enumerate(row):
+            if value is None:
+                continue
+            if type(value) is str and i != link_column:  # most cells: skip the type dispatch below
+                cells.append(_string_cell(letters[i] + row_number, value, 0))
+                continue
             if _is_missing(value):
                 continue
-            ref = f"{letters[i]}{r}"
+            ref = letters[i] + row_number
             if isinstance(value, bool):
                 cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
             elif isinstance(value, numbers.Integral):

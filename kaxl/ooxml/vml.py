@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 
+from kaxl.ooxml.textwidth import display_width
 from kaxl.ooxml.xmltext import ATTRS
 
 _NEW = ('<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
@@ -54,7 +54,7 @@ def note_size(text: str) -> int:
     """How many default rows (20 px) tall a note box must be to show ``text`` at 9 pt."""
     lines = 0
     for line in text.split("\n"):
-        width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+        width = display_width(line)
         lines += max(1, math.ceil(width / _CHARS_PER_LINE))
     return max(4, math.ceil((lines * 12 + 10) / 20))
 

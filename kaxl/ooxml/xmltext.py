@@ -17,6 +17,7 @@ _ROOT = re.compile(r"<([\w.-]+:)?([\w.-]+)[\s/>]")
 _NS_DECL = r"""\sxmlns:([\w.-]+)\s*=\s*["']{uri}["']"""
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udfff]")
 _EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_NEEDS_CELL_ESCAPE = re.compile(_ILLEGAL_XML.pattern + r"|_x[0-9A-Fa-f]{4}_")
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -94,6 +95,8 @@ def cell_text(value: str) -> str:
     Excel's ``_xHHHH_`` escape, and a literal ``_xHHHH_`` in the text is protected as
     ``_x005F_xHHHH_`` so Excel does not decode it into something the user never typed.
     """
+    if _NEEDS_CELL_ESCAPE.search(value) is None:  # nearly all text: one scan, no copies
+        return value
     value = _EXCEL_ESCAPE.sub(r"_x005F_\1", value)
     return _ILLEGAL_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
 

@@ -7,11 +7,14 @@ two never disagree about which cell is marked, what its note says or what the ta
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from kaxl.findings import SEVERITY_ORDER, SEVERITY_ZH, Finding
@@ -39,7 +42,14 @@ def split_cell(reference: str) -> tuple[str, str]:
 
 
 def same_file(finding: Finding, path: str | Path) -> bool:
-    return finding.file is None or Path(finding.file).resolve() == Path(path).resolve()
+    return finding.file is None or _resolved(str(finding.file)) == _resolved(str(path))
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(path: str) -> Path:
+    """A path resolved once: 20,000 findings name the same one or two files, and each
+    ``Path.resolve`` is a round of system calls (seconds in total on a big ledger)."""
+    return Path(path).resolve()
 
 
 def marks_for(findings: list[Finding], path: str | Path) -> list[Mark]:
@@ -102,16 +112,37 @@ def frame_rows(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> tuple[lis
     header = [title for _, title in present]
     if frame.empty:
         return header, []
+    values = [_column_values(frame[key]) for key, _ in present]
+    return header, [list(row) for row in zip(*values)]
+
+
+def _column_values(series: pd.Series) -> list[object]:
+    """One column as cell values, converted a column at a time (the tabs have ~20k rows each):
+    dates as ``datetime.date``, missing as None, numpy scalars as Python numbers."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype):
+        if dtype.kind == "M":
+            days = series.dt.normalize()
+            out = np.array([None] * len(series), dtype=object)
+            present = days.notna().to_numpy()
+            out[present] = [d.date() for d in days[present]]
+            return out.tolist()
+        if dtype.kind in "iub":
+            return series.tolist()
+        if dtype.kind == "f":
+            array = series.to_numpy()
+            out = array.astype(object)
+            out[np.isnan(array)] = None
+            return out.tolist()
     from kaxl.reports.jsonout import plain
 
-    rows = [[_cellable(plain(v)) for v in row]
-            for row in frame[[k for k, _ in present]].itertuples(index=False, name=None)]
-    return header, rows
+    return [_cellable(plain(v)) for v in series.to_numpy(dtype=object)]
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _cellable(value: object) -> object:
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        import datetime as dt
-
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
         return dt.date.fromisoformat(value)
     return value
