@@ -67,6 +67,9 @@ class Sheet:
     row_en: str
     columns: tuple[Column, ...]
     unique_together: tuple[str, ...] = ()  # composite key, e.g. (contract_id, installment)
+    # Each ledger of a portfolio keeps its own copy of this tab (contacts, settings, calendar):
+    # its keys are unique within a file, and the same key in two files is not a duplicate.
+    per_file: bool = False
     help_zh: str = ""
     help_en: str = ""
     _by_key: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
@@ -258,6 +261,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("manager", "上级", "Manager", ref=("contacts", "name"),
                    help_zh="升级对象（通讯录中的姓名）", help_en="escalation target (a name in Contacts)"),
         ),
+        per_file=True,
     ),
     Sheet(
         "settings", "参数", "Settings", False, "每个参数一行", "one row per setting",
@@ -266,6 +270,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("value", "值", "Value", required=True, width=16),
             Column("note", "说明", "Note", width=50),
         ),
+        per_file=True,
     ),
     Sheet(
         "calendar", "日历", "Calendar", False, "每个调整日期一行", "one row per date overriding the statutory calendar",
@@ -277,6 +282,7 @@ SHEETS: tuple[Sheet, ...] = (
                    help_en="year_defined: every holiday and make-up day of that date's year is listed here; other days follow the weekend rule"),
             Column("note", "说明", "Note", width=40),
         ),
+        per_file=True,
     ),
 )
 

@@ -96,8 +96,10 @@ def projects(ctx, findings: list[Finding]) -> pd.DataFrame:
     table["process_pct"] = (table["process_points"] / table["process_max"] * 100).round(1)
     table["coverage"] = ids.map(coverage(ctx)).fillna(0.0)
     nxt = next_nodes(ctx, installments)
-    table["next_node"] = ids.map(nxt["next_node"])
-    table["next_due"] = ids.map(nxt["next_due"])
+    # dict lookups, not Series.map: pandas casts an empty datetime mapper to float and raises
+    next_node, next_due = nxt["next_node"].to_dict(), nxt["next_due"].to_dict()
+    table["next_node"] = [next_node.get(pid) for pid in ids]
+    table["next_due"] = pd.to_datetime(pd.Series([next_due.get(pid) for pid in ids], index=table.index, dtype=object))
     table["days_in_stage"] = days_in_stage(ctx, table)
     table["risk_level"] = ids.map(risk_levels(ctx))
     columns = ["project_id", "customer", "industry", "stage", "status", "tier", "grade", "qualification_score",

@@ -8,6 +8,7 @@ the tab from them, the Guide documents them, and :func:`read_settings` parses th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from kaxl.findings import Finding, make, quote
@@ -75,14 +76,10 @@ def format_default(definition: SettingDef) -> str:
 def parse_value(definition: SettingDef, raw: object) -> Any:
     """The typed value of a setting, or UNREADABLE."""
     kind = definition.kind
-    if kind == "int":
-        return norm_int(raw)
-    if kind == "number":
-        value = norm_number(raw)
-        return UNREADABLE if value is None else value
-    if kind == "ratio":
-        value = norm_ratio(raw)
-        return UNREADABLE if value is None else value
+    if kind in ("int", "number", "ratio"):
+        value = {"int": norm_int, "number": norm_number, "ratio": norm_ratio}[kind](raw)
+        # every SOP threshold is a count of days, points, yuan or a share: never negative
+        return UNREADABLE if value is None or value is UNREADABLE or value < 0 else value
     text = clean_text(str(raw)) if raw is not None else ""
     if kind == "choice":
         return text.lower() if text.lower() in definition.choices else UNREADABLE
@@ -124,6 +121,7 @@ def read_settings(ledger) -> tuple[Settings, list[Finding]]:
     settings = defaults()
     findings: list[Finding] = []
     frame = ledger.frames["settings"]
+    chosen: dict[str, tuple[object, int]] = {}  # key -> (value, row it came from): the first file wins
     for index in frame.index:
         key = frame.at[index, "key"]
         if key is None:
@@ -145,5 +143,20 @@ def read_settings(ledger) -> tuple[Settings, list[Finding]]:
                 f"{format_default(definition)} is used.",
                 **ledger.locate("settings", index, "value")))
             continue
+        if definition.key in chosen:  # a second copy (another ledger of the portfolio, or a repeated row)
+            first, first_index = chosen[definition.key]
+            if value != first:
+                where = ledger.locate("settings", first_index, "value")
+                place = f"{Path(str(where['file'])).name} {where['cell']}"
+                used = quote(ledger.raw_value("settings", first_index, "value"))
+                findings.append(make(
+                    "SET-001",
+                    f"参数 {definition.key} 已在 {place} 设为 “{used}”，这里的 “{quote(raw)}” 与之不同，已忽略。"
+                    "请统一各台账的参数。",
+                    f"Setting {definition.key} is already set to '{used}' at {place}; this different value "
+                    f"'{quote(raw)}' is ignored. Make the ledgers agree.",
+                    **ledger.locate("settings", index, "value")))
+            continue
+        chosen[definition.key] = (value, index)
         settings[definition.key] = value
     return settings, findings

@@ -133,13 +133,15 @@ class WorkCalendar:
         if direction > 0:
             target = cum[here + 1] + n  # workdays in [first, day] plus n
             position = int(np.searchsorted(cum, target, side="left")) - 1
-            if position >= len(cum) - 1:
+            if position >= len(cum) - 1:  # ran out: unknown days (a year no calendar has) count as none
+                self._flag_unknown(here + 1, len(cum) - 1)
                 return None
             found = self._first + dt.timedelta(days=position)
             low, high = here + 1, position + 1
         else:
             target = cum[here] - n + 1  # the day whose inclusive count reaches this
             if target < 1:
+                self._flag_unknown(0, here)
                 return None
             position = int(np.searchsorted(cum, target, side="left")) - 1
             found = self._first + dt.timedelta(days=position)

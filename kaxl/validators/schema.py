@@ -83,7 +83,7 @@ def failures(spec: Sheet, frame: pd.DataFrame) -> list[tuple[str, int, str]]:
         if column.required:
             out += _rows("SCH-003", frame.index[~present], column.key)
         if column.unique:
-            kept = values[present]
+            kept = frame.loc[present, [column.key, "_src"]] if spec.per_file else values[present]
             out += _rows("SCH-006", kept.index[kept.duplicated(keep="first").to_numpy(dtype=bool)], column.key)
         if column.choices and not column.open_choices:
             allowed = values.isin(list(column.choice_keys)).to_numpy(dtype=bool)
