@@ -57,6 +57,7 @@ class Comments:
             close = text.find(f"</{p}commentList>", opening.end())
             self._head, body, self._tail = text[: opening.end()], text[opening.end(): close], text[close:]
         # [text before the element (whitespace), the <comment> element]; None once removed.
+        self._author_ids: dict[str, int] = {}  # authors are only ever appended: an index stays valid
         self._entries: list[list[str] | None] = []
         self._by_ref: dict[str, list[str]] = {}
         pattern = re.compile(r"<%scomment(?=[\s/>])%s>.*?</%scomment>|<%scomment(?=[\s/>])%s/>" % (
@@ -89,6 +90,13 @@ class Comments:
 
     def author_id(self, name: str = AUTHOR) -> int:
         """Index of author ``name``, adding it at the end of <authors> if absent."""
+        known = self._author_ids.get(name)
+        if known is not None:  # asked once per new note: thousands of times on a big ledger
+            return known
+        self._author_ids[name] = index = self._find_author(name)
+        return index
+
+    def _find_author(self, name: str) -> int:
         p = self._p
         authors = re.compile(r"<%sauthors(?=[\s/>])%s>" % (re.escape(p), ATTRS)).search(self._head)
         if authors is None:

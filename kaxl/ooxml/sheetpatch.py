@@ -53,6 +53,33 @@ class Edit:
 Decide = Callable[[int, int, CellInfo, RowInfo], "Edit | None"]
 
 
+# The r attribute of a <row>/<c> start tag, found by walking the attributes before it (so an
+# " r=" inside another attribute's quoted value is never taken for it). One C-level match per
+# tag instead of a dict of every attribute: rows are scanned by the ten thousand.
+_R_ATTR = re.compile(rb"""<[\w:.-]+(?:\s+(?!r\s*=)[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s+r\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_CELL_REF = re.compile(rb"\$?([A-Za-z]{1,3})\$?(\d{1,7})")
+_COLUMNS: dict[bytes, int] = {}
+
+
+def _r_of(tag: bytes) -> bytes | None:
+    match = _R_ATTR.match(tag)
+    if match is None:
+        return None
+    return match.group(1) if match.group(1) is not None else match.group(2)
+
+
+def _column_of(ref: bytes) -> int:
+    """The column of a cell reference, letters memoised (the rows of a sheet share them)."""
+    match = _CELL_REF.fullmatch(ref.strip())
+    letters = match.group(1) if match else None
+    column = _COLUMNS.get(letters) if letters is not None else None
+    if column is None:
+        column = parse_ref(ref.decode())[1]  # validates (ValueError for a bad reference)
+        if letters is not None and len(_COLUMNS) < 20000:
+            _COLUMNS[letters] = column
+    return column
+
+
 def _attrs(tag: bytes) -> dict[bytes, bytes]:
     return {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _ATTR.finditer(tag)}
 
@@ -126,9 +153,29 @@ def patch_cells(data: bytes, targets: Iterable[tuple[int, int]], decide: Decide,
     pos = body_start
     i = 0
     current = 0
-    if wanted:
+
+    def patch(current: int, match: re.Match[bytes]) -> int:
+        """Patch the existing row ``current`` whose start tag is ``match``; its end offset."""
+        if match.group().endswith(b"/>"):
+            end, inner = match.end(), (match.end(), match.end())
+        else:
+            close = scan.find(row_close, match.end(), body_end)
+            if close < 0:
+                raise LedgerReadError(f"工作表 XML 第 {current} 行未闭合。",
+                                      f"worksheet XML: row {current} is not closed.")
+            end, inner = close + len(row_close), (match.end(), close)
+        out.append(data[pos: match.start()])
+        out.append(patcher.patch_row(data, scan, current, match.group(), inner))
+        return end
+
+    found = _rows_by_number(scan, row_re, prefix, wanted, body_start, body_end) if wanted else None
+    if found is not None:  # every wanted row exists: patch them, no need to walk the others
+        for current, match in found:
+            pos = patch(current, match)
+        i = len(wanted)
+    elif wanted:
         for match in row_re.finditer(scan, body_start, body_end):
-            r_value = _attrs(match.group()).get(b"r")
+            r_value = _r_of(match.group())
             current = int(r_value) if r_value is not None else current + 1
             while i < len(wanted) and wanted[i] < current:
                 out.append(data[pos: match.start()])
@@ -138,17 +185,7 @@ def patch_cells(data: bytes, targets: Iterable[tuple[int, int]], decide: Decide,
             if i == len(wanted):
                 break
             if wanted[i] == current:
-                if match.group().endswith(b"/>"):
-                    end, inner = match.end(), (match.end(), match.end())
-                else:
-                    close = scan.find(row_close, match.end(), body_end)
-                    if close < 0:
-                        raise LedgerReadError(f"工作表 XML 第 {current} 行未闭合。",
-                                              f"worksheet XML: row {current} is not closed.")
-                    end, inner = close + len(row_close), (match.end(), close)
-                out.append(data[pos: match.start()])
-                out.append(patcher.patch_row(data, scan, current, match.group(), inner))
-                pos = end
+                pos = patch(current, match)
                 i += 1
                 if i == len(wanted):
                     break
@@ -160,6 +197,27 @@ def patch_cells(data: bytes, targets: Iterable[tuple[int, int]], decide: Decide,
     out.append(data[pos:])
     head = data[:body_start]
     return patcher.fix_dimension(head + b"".join(out), prefix) if patcher.created else head + b"".join(out)
+
+
+def _rows_by_number(scan: bytes, row_re: re.Pattern[bytes], prefix: bytes, wanted: list[int], start: int,
+                    end: int) -> list[tuple[int, re.Match[bytes]]] | None:
+    """The fast path: each wanted row's start tag found by its literal ``<row r="N"``.
+
+    Excel, LibreOffice, XlsxWriter and openpyxl all write ``r`` first, so a 200,000-row sheet
+    is searched (bytes.find) instead of walked row by row in Python. None as soon as a row is
+    not found that way (missing, or written differently): the caller then walks every row.
+    """
+    found: list[tuple[int, re.Match[bytes]]] = []
+    pos = start
+    head = b"<" + prefix + b'row r="'
+    for number in wanted:
+        at = scan.find(head + str(number).encode() + b'"', pos, end)
+        match = row_re.match(scan, at) if at >= 0 else None
+        if match is None:
+            return None
+        found.append((number, match))
+        pos = match.end()
+    return found
 
 
 class _RowPatcher:
@@ -213,8 +271,8 @@ class _RowPatcher:
         for match in self.cell_re.finditer(scan, inner[0], inner[1]):
             if j == len(cols):
                 break
-            ref = _attrs(match.group()).get(b"r")
-            current = parse_ref(ref.decode())[1] if ref is not None else current + 1
+            ref = _r_of(match.group())
+            current = _column_of(ref) if ref is not None else current + 1
             while j < len(cols) and cols[j] < current:
                 pieces.append(data[pos: match.start()])
                 pieces.append(create(cols[j]))
