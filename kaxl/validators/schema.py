@@ -1,18 +1,25 @@
-"""Schema rules SCH-003/005/006/008, derived from the one column definition.
+"""Schema rules SCH-003/005/006/008: a pandera schema per sheet, derived from the one column
+definition, run lazily so every problem of every sheet is reported at once.
 
-The checks are declarative — required, closed choices, min/max, unique, unique together, all
-read from :mod:`kaxl.columns` — and run as one vectorised pass per column over the portfolio
-frame, so uniqueness holds across all the ledgers of a portfolio and every problem is reported
-at once. (They used to run through pandera; its import alone cost 0.3 s of every Excel-button
-press and its validation ~1.5 s on a 20,000-project ledger, for the same failures.)
+:func:`schema_for` turns a :class:`kaxl.columns.Sheet` into a ``pandera.DataFrameSchema`` —
+required → not nullable, closed choices → ``isin``, min/max → ``ge``/``le``, unique and unique
+together with duplicates reported after their first occurrence. Nothing here lists a column:
+a column added to :mod:`kaxl.columns` is validated without touching this module. The reader
+has already typed every value, so the schema does not coerce; it only judges.
 
-Semantics, as pandera had them: a missing value is only SCH-003 (required columns) and never
-fails a choice or range check; duplicates are reported on every occurrence after the first,
-missing values never count as duplicates of each other, and a composite key is duplicated when
-all its parts repeat (a row whose parts are all missing is not reported).
+:func:`failures` maps pandera's failure cases to (rule, row, column). The semantics the tests
+pin: a missing value is only SCH-003 (required columns) and never fails a choice or range check;
+duplicates are reported on every occurrence after the first, missing values never duplicate
+each other, and a composite key is duplicated when all its parts repeat. Per-file tabs
+(contacts, settings, calendar) are unique within each file of a portfolio.
+
+pandera is imported on first use, not with the package: the Excel buttons' ``import kaxl.macros``
+stays light.
 """
 
 from __future__ import annotations
+
+import functools
 
 import pandas as pd
 
@@ -63,40 +70,78 @@ class _Cells:
         return self.raw_columns[column][self.raw_positions[index]]
 
 
+RULE_ORDER = {"SCH-003": 0, "SCH-006": 1, "SCH-005": 2, "SCH-008-min": 3, "SCH-008-max": 4}
+
+
+@functools.cache
+def schema_for(spec: Sheet):  # -> pandera.pandas.DataFrameSchema (imported lazily)
+    """The pandera schema of one sheet, from its column definitions."""
+    import pandera.pandas as pa
+
+    columns = {}
+    for column in spec.columns:
+        checks = []
+        if column.choices and not column.open_choices:
+            checks.append(pa.Check.isin(list(column.choice_keys)))
+        if column.min is not None:
+            checks.append(pa.Check.ge(column.min))
+        if column.max is not None:
+            checks.append(pa.Check.le(column.max))
+        columns[column.key] = pa.Column(
+            nullable=not column.required, required=False, checks=checks,
+            unique=column.unique and not spec.per_file, report_duplicates="exclude_first")
+    together = list(spec.unique_together) or None
+    if spec.per_file:  # the same key in two files of a portfolio is not a duplicate
+        keys = [c.key for c in spec.columns if c.unique]
+        together = [*keys, "_src"] if keys else together
+    return pa.DataFrameSchema(columns, unique=together, report_duplicates="exclude_first", strict=False,
+                              coerce=False, name=spec.key)
+
+
 def failures(spec: Sheet, frame: pd.DataFrame) -> list[tuple[str, int, str]]:
     """(rule, row label, column key) of every schema failure of one sheet, each at most once.
 
-    In the order pandera reported them (composite keys first, then per column: empty, duplicate,
-    choice, min, max), so the findings list reads the same as before.
+    Composite keys first, then column by column (empty, duplicate, choice, min, max), each in
+    row order: the findings list reads the same on every run.
     """
-    out: list[tuple[str, int, str]] = []
-    if spec.unique_together and all(key in frame.columns for key in spec.unique_together):
-        subset = list(spec.unique_together)
-        repeated = frame.duplicated(subset=subset, keep="first").to_numpy(dtype=bool)
-        some_value = frame[subset].notna().any(axis=1).to_numpy(dtype=bool)
-        out += _rows("SCH-006", frame.index[repeated & some_value], subset[0])
-    for column in spec.columns:
-        if column.key not in frame.columns:
+    import pandera.pandas as pa
+
+    schema = schema_for(spec)
+    checked = frame[[c for c in (*schema.columns, "_src") if c in frame.columns]]
+    try:
+        schema.validate(checked, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    else:
+        return []
+    cases = cases[cases["index"].notna()]
+    composite: list[tuple[str, int, str]] = []
+    per_column: list[tuple[int, int, int, str, str]] = []
+    order = {c.key: i for i, c in enumerate(spec.columns)}
+    first_key = (list(spec.unique_together) or [c.key for c in spec.columns if c.unique] or [None])[0]
+    for check, column, index in zip(cases["check"], cases["column"], cases["index"]):
+        check = str(check)
+        if check == "multiple_fields_uniqueness":
+            composite.append(("SCH-006", int(index), first_key))
             continue
-        values = frame[column.key]
-        present = values.notna().to_numpy(dtype=bool)
-        if column.required:
-            out += _rows("SCH-003", frame.index[~present], column.key)
-        if column.unique:
-            kept = frame.loc[present, [column.key, "_src"]] if spec.per_file else values[present]
-            out += _rows("SCH-006", kept.index[kept.duplicated(keep="first").to_numpy(dtype=bool)], column.key)
-        if column.choices and not column.open_choices:
-            allowed = values.isin(list(column.choice_keys)).to_numpy(dtype=bool)
-            out += _rows("SCH-005", frame.index[present & ~allowed], column.key)
-        if column.min is None and column.max is None:
+        if column not in order:
             continue
-        numbers = values.astype("Float64") if values.dtype == object else values
-        if column.min is not None:
-            out += _rows("SCH-008", frame.index[present & (numbers < column.min).fillna(False).to_numpy(dtype=bool)],
-                         column.key)
-        if column.max is not None:
-            out += _rows("SCH-008", frame.index[present & (numbers > column.max).fillna(False).to_numpy(dtype=bool)],
-                         column.key)
+        if check == "not_nullable":
+            rule, kind = "SCH-003", "SCH-003"
+        elif check == "field_uniqueness":
+            rule, kind = "SCH-006", "SCH-006"
+        elif check.startswith("isin"):
+            rule, kind = "SCH-005", "SCH-005"
+        elif check.startswith("greater_than_or_equal_to"):
+            rule, kind = "SCH-008", "SCH-008-min"
+        elif check.startswith("less_than_or_equal_to"):
+            rule, kind = "SCH-008", "SCH-008-max"
+        else:  # pragma: no cover - a check kaxl does not declare
+            continue
+        per_column.append((order[column], RULE_ORDER[kind], frame.index.get_loc(index), rule, column))
+    composite.sort(key=lambda item: frame.index.get_loc(item[1]))
+    out = composite + [(rule, int(frame.index[position]), column)
+                       for _c, _r, position, rule, column in sorted(per_column)]
     return list(dict.fromkeys(out))
 
 
