@@ -178,3 +178,53 @@ def test_libreoffice_renders_the_dashboard(summary: Path, tmp_path: Path) -> Non
     subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
                    check=True, timeout=60)
     assert next(tmp_path.glob("page*.png")).stat().st_size > 20_000
+
+
+def _content(path: Path) -> dict:
+    """Everything a reader sees of the row tabs: values (calamine), and per cell (openpyxl)
+    the type, number format, fill, font, hyperlink, plus row heights and table ranges."""
+    book = load_workbook(path)
+    seen: dict = {"values": {s: rows(path, s) for s in SHEETS[1:7]}}
+    for name in SHEETS[1:7]:
+        ws = book[name]
+        seen[name] = [
+            [(c.data_type, c.number_format, c.fill.fgColor.rgb, c.font.color.rgb if c.font.color else None,
+              c.alignment.wrap_text, (c.hyperlink.target, c.hyperlink.location) if c.hyperlink else None)
+             for c in row] for row in ws.iter_rows()]
+        seen[name + " heights"] = {r: d.height for r, d in ws.row_dimensions.items() if d.height}
+        seen[name + " tables"] = {t.name: (t.ref, t.autoFilter.ref if t.autoFilter else None)
+                                  for t in ws.tables.values()}
+    return seen
+
+
+def test_fast_rows_match_the_per_cell_writer(sample_result, tmp_path: Path) -> None:
+    """The column-at-a-time renderer (summary_rows) writes what XlsxWriter's own cell API writes."""
+    from kaxl.reports import summary_rows
+
+    assert summary_rows.supported()
+    fast = write_summary(sample_result, tmp_path / "fast.xlsx", sources=[str(SAMPLE)], generated_at=NOW)
+    slow = write_summary(sample_result, tmp_path / "slow.xlsx", sources=[str(SAMPLE)], generated_at=NOW, fast=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a, b = _content(fast), _content(slow)
+    assert a["values"]["校验 Findings"][3:] and a["项目 Projects tables"]["Projects"][0].endswith(
+        str(3 + len(sample_result.projects)))
+    for key in b:
+        assert a[key] == b[key], key
+
+
+def test_fast_rows_keep_hostile_text_as_text(tmp_path: Path) -> None:
+    """Control characters, _xHHHH_ look-alikes, markup and 40k-character text survive the fast path."""
+    hostile = ["a\x01b", "_x0041_", "<b>&amp;</b>", " lead and trail ", "行1\n行2", "x" * 40000,
+               '=HYPERLINK("http://evil.example","点我")']
+    ledger = write_ledger(tmp_path / "h.xlsx", {"projects": [
+        {"project_id": f"KA-2026-00{i:02d}", "customer": name, "account_manager": "张伟", "stage": "initiation",
+         "status": "active", "lead_date": d("2026-11-10"), "estimated_amount": 100000}
+        for i, name in enumerate(hostile, start=1)]})
+    result = check_files([ledger], AS_OF)
+    fast = write_summary(result, tmp_path / "fast.xlsx", generated_at=NOW)
+    slow = write_summary(result, tmp_path / "slow.xlsx", generated_at=NOW, fast=False)
+    assert rows(fast, "项目 Projects") == rows(slow, "项目 Projects")
+    ws = load_workbook(fast)["项目 Projects"]
+    customers = [ws.cell(r, 2).value for r in range(4, 4 + len(hostile))]
+    assert "_x0041_" in customers and "<b>&amp;</b>" in customers and "x" * 32767 in customers

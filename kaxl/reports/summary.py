@@ -21,6 +21,7 @@ import xlsxwriter
 
 from kaxl import __version__
 from kaxl.reports import summary_data as data
+from kaxl.reports import summary_rows
 from kaxl.reports.summary_data import Table
 from kaxl.template import atomic_output
 
@@ -33,8 +34,12 @@ MAX_URL = 255  # Excel's limit for a hyperlink's target
 
 
 def write_summary(result, out_path: str | os.PathLike[str], *, sources: Sequence[str] | None = None,
-                  generated_at: dt.datetime | None = None) -> Path:
-    """Write the summary workbook of ``result`` to ``out_path`` atomically and return the path."""
+                  generated_at: dt.datetime | None = None, fast: bool = True) -> Path:
+    """Write the summary workbook of ``result`` to ``out_path`` atomically and return the path.
+
+    ``fast=False`` writes every cell through XlsxWriter's own API (the reference the fast
+    row renderer of :mod:`kaxl.reports.summary_rows` is tested against).
+    """
     out_path = Path(out_path)
     files = [str(s) for s in (sources if sources is not None else getattr(result.ledger, "files", []) or [])]
     generated_at = generated_at or dt.datetime.now().astimezone()
@@ -44,7 +49,7 @@ def write_summary(result, out_path: str | os.PathLike[str], *, sources: Sequence
             "default_date_format": "yyyy-mm-dd", "remove_timezone": True, "in_memory": True})
         # (not constant_memory: it cannot hold tables; in_memory skips temp files per sheet)
         try:
-            _Summary(book, result, out_path, files, generated_at).write()
+            _Summary(book, result, out_path, files, generated_at, fast).write()
         finally:
             book.close()
     return out_path
@@ -52,7 +57,7 @@ def write_summary(result, out_path: str | os.PathLike[str], *, sources: Sequence
 
 class _Summary:
     def __init__(self, book: xlsxwriter.Workbook, result, out_path: Path, files: list[str],
-                 generated_at: dt.datetime) -> None:
+                 generated_at: dt.datetime, fast: bool = True) -> None:
         self.book, self.result, self.out_path, self.files, self.generated_at = book, result, out_path, files, generated_at
         book.set_properties({"title": "大客户销售汇总 KA summary", "author": "kaxl", "comments": f"kaxl {__version__}",
                              "created": generated_at.replace(tzinfo=None)})
@@ -91,17 +96,19 @@ class _Summary:
                                                               "right_color": RAG_FONT[status]})
         self.fmt["rag"] = {s: f({**base, "bg_color": RAG_FILL[s], "font_color": RAG_FONT[s]}) for s in RAG_FILL}
         self._targets: dict[str, str] = {}  # ledger file -> its path relative to the summary
+        self.fast = fast and summary_rows.supported()  # rows rendered a column at a time (summary_rows)
 
     # ------------------------------------------------------------------------------------------
     def write(self) -> None:
         r = self.result
         dashboard = self.book.add_worksheet("概览 Dashboard")
-        alerts = self.book.add_worksheet("预警 Alerts")
-        projects = self.book.add_worksheet("项目 Projects")
-        deductions = self.book.add_worksheet("扣分 Deductions")
-        receivables = self.book.add_worksheet("回款 Receivables")
-        managers = self.book.add_worksheet("销售经理 Managers")
-        findings = self.book.add_worksheet("校验 Findings")
+        block = {"worksheet_class": summary_rows.BlockSheet} if self.fast else {}
+        alerts = self.book.add_worksheet("预警 Alerts", **block)
+        projects = self.book.add_worksheet("项目 Projects", **block)
+        deductions = self.book.add_worksheet("扣分 Deductions", **block)
+        receivables = self.book.add_worksheet("回款 Receivables", **block)
+        managers = self.book.add_worksheet("销售经理 Managers", **block)
+        findings = self.book.add_worksheet("校验 Findings", **block)
         about = self.book.add_worksheet("说明 About")
         self._dashboard(dashboard)
         self._table(alerts, data.alerts_table(r.alerts), "Alerts", "预警 Alerts — 按严重程度与截止日期排序 by severity and due date")
@@ -267,8 +274,30 @@ class _Summary:
             "columns": [{"header": c.header, "header_format": fmt["header"]} for c in table.columns]})
         if not table.rows:
             ws.write_string(header_row + 1, 0, "（无 none）", fmt["text"])
-        write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
         numeric = [c.kind in ("number", "money", "pct", "ratio", "int", "date") for c in table.columns]
+        if isinstance(ws, summary_rows.BlockSheet):
+            heights = None
+            if wrapped:  # Excel does not grow rows for wrapped text on open: set the height
+                heights = [None] * len(table.rows)
+                for n, row in enumerate(table.rows):
+                    lines = max(_lines(row[j], width) for j, width in wrapped)
+                    if lines > 1:
+                        heights[n] = 13.5 * lines
+            summary_rows.write_block(ws, header_row + 1, table.rows, formats, numeric, heights=heights,
+                                     links=link_by_col, link_format=fmt["link"], rag_columns=rag_columns,
+                                     rag_formats={text: fmt["rag"][status] for text, status in rag_names.items()},
+                                     max_url=MAX_URL)
+        else:
+            self._cells(ws, table, header_row, formats, numeric, wrapped, link_by_col, rag_columns, rag_names)
+        self._finish_table(ws, table, header_row)
+
+    def _cells(self, ws, table: Table, header_row: int, formats: list, numeric: list[bool],
+               wrapped: list[tuple[int, float]], link_by_col: dict[int, list[str | None]],
+               rag_columns: Sequence[int], rag_names: dict[str, str]) -> None:
+        """The per-cell writer: every cell through XlsxWriter's API (the reference path)."""
+        fmt = self.fmt
+        ncols = len(table.columns)
+        write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
         plain = [j for j in range(ncols) if j not in link_by_col and j not in rag_columns]
         special = [j for j in range(ncols) if j in link_by_col or j in rag_columns]
         for n, row in enumerate(table.rows):
@@ -302,6 +331,8 @@ class _Summary:
                     write_number(i, j, value, formats[j])
                 else:
                     write_string(i, j, str(value)[:MAX_TEXT], formats[j])
+
+    def _finish_table(self, ws, table: Table, header_row: int) -> None:
         for j, column in enumerate(table.columns):
             ws.set_column(j, j, column.width or (12 if column.kind == "date" else
                                                _fit(column.header, (row[j] for row in table.rows[:200]))))

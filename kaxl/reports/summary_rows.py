@@ -1,0 +1,173 @@
+"""The data rows of the summary's big tabs, rendered as worksheet XML a column at a time.
+
+XlsxWriter stores every cell as an object and writes it back out one by one (~12 µs a cell
+in all); the 20,000-project summary has a million cells, which made writing it take longer
+than reading and checking the ledger. The rows under each tab's header are the same few
+shapes (a string, a number, a date serial, each with one format per column), so they are
+rendered here as text and handed to XlsxWriter to place inside ``<sheetData>``:
+:class:`BlockSheet` is an XlsxWriter worksheet that writes its own cells (title, header)
+and then this block. Strings still go through the workbook's shared-string table and every
+format is XlsxWriter's own, so the part is what XlsxWriter would have written, minus its
+optional ``spans`` hints. Ledger text is only ever a shared string (never a formula).
+
+Only private XlsxWriter hooks that have been stable for years are used (``_write_rows``,
+``fh``, ``str_table``, ``hyperlinks``, ``_convert_date_time``); :func:`supported` checks for them, and the summary
+falls back to per-cell writes when a future XlsxWriter lacks one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from xlsxwriter.utility import xl_col_to_name, xl_range
+from xlsxwriter.worksheet import Worksheet
+
+try:  # the URL parser XlsxWriter's write_url uses (xlsxwriter ≥ 3.2)
+    from xlsxwriter.url import Url
+except ImportError:  # pragma: no cover - older XlsxWriter: per-cell path
+    Url = None  # type: ignore[assignment,misc]
+
+MAX_TEXT = 32767
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
+class BlockSheet(Worksheet):
+    """An XlsxWriter worksheet that appends pre-rendered ``<row>`` XML after its own rows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kaxl_rows: list[str] = []
+
+    def add_table(self, first_row: int, first_col: int, last_row: int, last_col: int,  # type: ignore[override]
+                  options: dict | None = None):
+        """One table over the whole tab, without XlsxWriter's cell-by-cell overlap bookkeeping.
+
+        ``Worksheet.add_table`` checks and records every cell of the range against earlier
+        tables and merges (a million dict entries, ~1 s, on the 20k summary). A block tab has
+        one table and no merged cells, so the table is added over its header and first row and
+        then given its real range; if this XlsxWriter stores tables differently, the ordinary
+        call is made instead.
+        """
+        if self.tables or self.merged_cells or last_row <= first_row + 1:
+            return super().add_table(first_row, first_col, last_row, last_col, options)
+        result = super().add_table(first_row, first_col, first_row + 1, last_col, options)
+        table = self.tables[-1] if self.tables else {}
+        small = xl_range(first_row, first_col, first_row + 1, last_col)
+        if result not in (None, 0) or table.get("range") != small or table.get("a_range") != small:
+            if self.tables and table.get("range") == small:
+                self.tables.pop()
+            self.table_cells.clear()
+            return super().add_table(first_row, first_col, last_row, last_col, options)
+        full = xl_range(first_row, first_col, last_row, last_col)
+        table["range"] = table["a_range"] = full
+        if table.get("autofilter"):
+            table["autofilter"] = full
+        self._check_dimensions(last_row, last_col)
+        return result
+
+    def _write_rows(self) -> None:
+        super()._write_rows()
+        if self.kaxl_rows:
+            self.fh.write("".join(self.kaxl_rows))
+
+
+def supported() -> bool:
+    """Whether this XlsxWriter has the hooks :class:`BlockSheet` relies on."""
+    return Url is not None and all(
+        hasattr(Worksheet, name) for name in ("_write_rows", "_check_dimensions", "_convert_date_time"))
+
+
+def _serial(value: dt.datetime | dt.date) -> float:
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    delta = value.replace(tzinfo=None) - EXCEL_EPOCH
+    return delta.days + delta.seconds / 86400 + delta.microseconds / 86_400_000_000
+
+
+def write_block(ws: BlockSheet, first_row: int, rows: Sequence[Sequence[Any]], formats: Sequence[Any],
+                numeric: Sequence[bool], *, heights: Sequence[float | None] | None = None,
+                links: dict[int, Sequence[str | None]] | None = None, link_format: Any = None,
+                rag_columns: Sequence[int] = (), rag_formats: dict[str, Any] | None = None,
+                max_url: int = 255) -> None:
+    """Render ``rows`` (0-based sheet row ``first_row`` on) into ``ws``'s block.
+
+    Same rules as the per-cell writer in :mod:`kaxl.reports.summary`: strings as shared
+    strings (cut at Excel's 32,767), numbers in numeric columns as numbers, datetimes as
+    date serials, anything else as its text; ``links[col][n]`` makes that cell a hyperlink
+    (XlsxWriter's own URL handling, so relative file links are written as write_url would);
+    ``rag_columns`` cells whose text names a RAG status take that status's format.
+    """
+    if not rows:
+        return
+    sst = ws.str_table._get_shared_string_index
+    convert = ws._convert_date_time  # as write_datetime: the workbook's epoch and time-zone rule
+    ncols = max(len(r) for r in rows)
+    letters = [xl_col_to_name(j) for j in range(ncols)]
+    styles = [_style(f) for f in formats]
+    link_style = _style(link_format)
+    rag = {text: _style(fmt) for text, fmt in (rag_formats or {}).items()}
+    links = links or {}
+    special = set(links) | set(rag_columns)
+    numbers = [str(first_row + 1 + n) for n in range(len(rows))]
+    columns: list[list[str]] = []
+    for j in range(ncols):
+        letter, style, is_numeric = letters[j], styles[j], numeric[j]
+        cells: list[str] = []
+        append = cells.append
+        if j in special:
+            targets = links.get(j)
+            for n, row in enumerate(rows):
+                value = row[j] if j < len(row) else None
+                if value is None:
+                    append("")
+                    continue
+                ref = letter + numbers[n]
+                target = targets[n] if targets is not None else None
+                if target and len(target) <= max_url and isinstance(value, str) and ws.hlink_count < 65530:
+                    url = Url(target)
+                    url._text = value[:MAX_TEXT]
+                    ws.hlink_count += 1
+                    ws.hyperlinks[first_row + n][j] = url
+                    append(f'<c r="{ref}"{link_style} t="s"><v>{sst(value[:MAX_TEXT])}</v></c>')
+                elif isinstance(value, str) and value in rag:
+                    append(f'<c r="{ref}"{rag[value]} t="s"><v>{sst(value)}</v></c>')
+                else:
+                    append(_cell(ref, value, style, is_numeric, sst, convert))
+            columns.append(cells)
+            continue
+        for n, row in enumerate(rows):
+            value = row[j] if j < len(row) else None
+            if value is None:
+                append("")
+            elif value.__class__ is str:
+                append(f'<c r="{letter}{numbers[n]}"{style} t="s"><v>{sst(value[:MAX_TEXT])}</v></c>')
+            else:
+                append(_cell(letter + numbers[n], value, style, is_numeric, sst, convert))
+        columns.append(cells)
+    heights = heights or [None] * len(rows)
+    out = ws.kaxl_rows
+    for n, cells in enumerate(zip(*columns)):
+        height = heights[n]
+        opening = f'<row r="{numbers[n]}" ht="{height:g}" customHeight="1">' if height else f'<row r="{numbers[n]}">'
+        out.append(opening + "".join(cells) + "</row>")
+    ws._check_dimensions(first_row + len(rows) - 1, ncols - 1)
+
+
+def _cell(ref: str, value: Any, style: str, is_numeric: bool, sst, convert) -> str:
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{style} t="s"><v>{sst(str(value))}</v></c>'
+    if is_numeric and isinstance(value, (int, float)):
+        return f'<c r="{ref}"{style}><v>{value:.16G}</v></c>'
+    if isinstance(value, (dt.datetime, dt.date)):
+        return f'<c r="{ref}"{style}><v>{_serial(value):.16G}</v></c>'
+    return f'<c r="{ref}"{style} t="s"><v>{sst(str(value)[:MAX_TEXT])}</v></c>'
+
+
+def _style(cell_format: Any) -> str:
+    """The ``s`` attribute of a format (registering it with the workbook, as a cell write does)."""
+    if cell_format is None:
+        return ""
+    index = cell_format._get_xf_index()
+    return f' s="{index}"' if index else ""
