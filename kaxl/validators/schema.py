@@ -35,7 +35,7 @@ def validate_schema(ledger: Ledger) -> list[Finding]:
         frame = ledger.frames[spec.key]
         if frame.empty:
             continue
-        failed = failures(spec, frame)
+        failed = _without_missing_columns(ledger, spec.key, frame, failures(spec, frame))
         if failed:
             cells = _Cells(ledger, spec.key)
             findings.extend(_message(ledger, spec, rule_id, index, key, cells) for rule_id, index, key in failed)
@@ -143,6 +143,19 @@ def failures(spec: Sheet, frame: pd.DataFrame) -> list[tuple[str, int, str]]:
     out = composite + [(rule, int(frame.index[position]), column)
                        for _c, _r, position, rule, column in sorted(per_column)]
     return list(dict.fromkeys(out))
+
+
+def _without_missing_columns(ledger: Ledger, key: str, frame: pd.DataFrame,
+                             failed: list[tuple[str, int, str]]) -> list[tuple[str, int, str]]:
+    """Drop SCH-003 on columns a file's sheet does not have: SCH-002 already says the column is
+    missing, once, on the header row — one finding per problem, not one per row."""
+    sources = ledger.sources[key]
+    absent = {i for i, source in enumerate(sources) if any(c not in source.headers for _, _, c in failed)}
+    if not absent:
+        return failed
+    src = frame["_src"]
+    return [(rule, index, column) for rule, index, column in failed
+            if rule != "SCH-003" or column in sources[int(src.at[index])].headers]
 
 
 def _rows(rule_id: str, index: pd.Index, key: str) -> list[tuple[str, int, str]]:
