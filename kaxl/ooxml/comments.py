@@ -69,10 +69,10 @@ class Comments:
         self._trailing = body[last:]
         self._original = self.to_bytes()
 
-    def _add_entry(self, before: str, comment: str) -> None:
+    def _add_entry(self, before: str, comment: str, ref: str | None = None) -> None:
         entry = [before, comment]
         self._entries.append(entry)
-        self._by_ref.setdefault(_ref_of(comment), entry)
+        self._by_ref.setdefault(ref if ref is not None else _ref_of(comment), entry)
 
     @property
     def changed(self) -> bool:
@@ -169,8 +169,8 @@ class Comments:
 
     def put(self, ref: str, comment: str) -> None:
         entry = self._by_ref.get(ref.upper())
-        if entry is None:
-            self._add_entry("", comment)
+        if entry is None:  # the caller names the cell: no need to parse it back out of the element
+            self._add_entry("", comment, ref.upper())
         else:
             entry[1] = comment
 

@@ -21,7 +21,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from kaxl.errors import LedgerReadError
@@ -34,6 +34,7 @@ _NEW_PART_TIME = (1980, 1, 1, 0, 0, 0)  # what Excel and XlsxWriter stamp on eve
 _UTF8_FLAG = 0x800
 _ZIP32_LIMIT = 0xFFFFFFFF
 DEFLATE_LEVEL = 3  # parts kaxl writes; see _Entry.deflated
+_EARLY_DEFLATE = 1 << 20  # parts this big start deflating in a thread as soon as they are written
 
 
 class Package:
@@ -50,6 +51,10 @@ class Package:
         self._infos = {info.filename: info for info in self._zip.infolist()}
         self._order = list(self._infos)
         self._changed: dict[str, bytes] = {}
+        # Big parts are deflated in a thread as soon as they are written (zlib releases the
+        # GIL), overlapping the work on the next sheet: part name -> (the bytes, their entry).
+        self._early: dict[str, tuple[bytes, Future[_Entry]]] = {}
+        self._pool: ThreadPoolExecutor | None = None
         self._by_lower = {name.lower(): name for name in self._order}
 
     def __enter__(self) -> Package:
@@ -60,6 +65,10 @@ class Package:
 
     def close(self) -> None:
         self._zip.close()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._early.clear()
 
     # -- reading -------------------------------------------------------------------------
     def names(self) -> list[str]:
@@ -100,6 +109,13 @@ class Package:
             self._order.append(stored)
             self._by_lower[stored.lower()] = stored
         self._changed[stored] = data
+        self._early.pop(stored, None)
+        if len(data) >= _EARLY_DEFLATE:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
+            info = self._infos.get(stored)
+            self._early[stored] = (data, self._pool.submit(
+                _Entry.deflated, data, info.date_time if info is not None else _NEW_PART_TIME, info))
 
     def remove(self, name: str) -> None:
         stored = self.find(name)
@@ -138,7 +154,7 @@ class Package:
         # 20,000-project ledger that is ~100 MB of sheet XML, the slowest step of the save.
         changed = [name for name in self._order if name in self._changed]
         with ThreadPoolExecutor(max_workers=min(len(changed), os.cpu_count() or 1) or 1) as pool:
-            deflated = dict(zip(changed, pool.map(lambda name: self._entry(name, None), changed)))
+            deflated = dict(zip(changed, pool.map(self._changed_entry, changed)))
         for name in self._order:
             offset = out.tell()
             entry = deflated.get(name) or self._entry(name, source)
@@ -160,6 +176,12 @@ class Package:
         if len(central) > 0xFFFF:
             raise LedgerReadError("输出文件部件过多，无法写入。", "The output would hold too many parts; not written.")
         out.write(_END.pack(b"PK\x05\x06", 0, 0, len(central), len(central), size, start, 0))
+
+    def _changed_entry(self, name: str) -> _Entry:
+        early = self._early.get(name)
+        if early is not None and early[0] is self._changed[name]:
+            return early[1].result()
+        return self._entry(name, None)
 
     def _entry(self, name: str, source) -> _Entry:
         info = self._infos.get(name)
