@@ -98,7 +98,7 @@ def main() -> None:
 @click.option("--limit", type=int, default=200, show_default=True, help="Findings to print in text mode (0 = all).")
 @friendly
 def check(ledgers: tuple[Path, ...], as_of: str | None, as_json: bool, lang: str, limit: int) -> None:
-    """Check LEDGERS against the SOP: findings, alerts, scores. 校验台账。
+    """校验台账 / Check LEDGERS against the SOP: findings, alerts, scores.
 
     Exit code 0 when there is no error, 1 when errors were found, 2 when a file cannot be read.
     """

@@ -78,8 +78,10 @@ def _windowless(executable: str) -> str:
 def excel_enable(ledger: Path, out: Path | None) -> None:
     """给台账加上按钮 / Turn LEDGER.xlsx into LEDGER.xlsm with the kaxl buttons, losslessly.
 
-    Adds the xlwings and kaxl VBA modules and a 封面 Cover sheet with three buttons. Everything
-    else in the workbook is kept byte for byte; the original file is not touched.
+    Adds the xlwings and kaxl VBA modules and a 「kaxl 按钮 Buttons」 tab with the three buttons
+    (校验 Validate, 刷新评分 Refresh scores, 生成汇总 Build summary), and gives each sheet a code
+    name. Everything else in the workbook is kept byte for byte; the original is only read. A
+    workbook with macros of its own is refused rather than overwritten.
     """
     from kaxl.safety import check_workbook_file
 
