@@ -84,6 +84,23 @@ def _attrs(tag: bytes) -> dict[bytes, bytes]:
     return {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _ATTR.finditer(tag)}
 
 
+# The s attribute of a <c> start tag (with its leading space), found the same careful way.
+_S_ATTR = re.compile(rb"""<[\w:.-]+(?:\s+(?!s\s*=)[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*(\s+s\s*=\s*(?:"[^"]*"|'[^']*'))""")
+
+
+def _set_style(tag: bytes, style: int | None) -> bytes:
+    """``tag`` with ``s`` set to ``style`` (None removes it): :func:`_set` for the one attribute
+    every mark changes, without a decode/encode round trip per cell."""
+    match = _S_ATTR.match(tag)
+    new = b"" if style is None else b' s="%d"' % style
+    if match is not None:
+        return tag[: match.start(1)] + new + tag[match.end(1):]
+    if style is None:
+        return tag
+    end = len(tag) - (2 if tag.endswith(b"/>") else 1)
+    return tag[:end] + new + tag[end:]
+
+
 def _set(tag: bytes, name: str, value: str | None) -> bytes:
     return set_attribute(tag.decode("utf-8"), name, value).encode("utf-8")
 
@@ -297,7 +314,7 @@ class _RowPatcher:
                 elif not edit.delete:
                     if ref is None:  # give it its address: we may have inserted before it
                         cell_tag = _set(cell_tag, "r", make_ref(row, current))
-                    pieces.append(_set(cell_tag, "s", None if edit.style is None else str(edit.style))
+                    pieces.append(_set_style(cell_tag, edit.style)
                                   + data[match.end(): end])
                 pos = end
                 j += 1
