@@ -192,3 +192,16 @@ def test_libreoffice_opens_and_renders(annotated: Path, tmp_path: Path) -> None:
     assert png.stat().st_size > 2000
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, timeout=60).stdout
     assert "安徽省人民医" in text and "客户名称有误" in text, "a sheet or kaxl's Findings tab did not render"
+
+
+def test_new_tab_text_escaped_a_column_at_a_time_as_one_cell_at_a_time() -> None:
+    """The column-wise escaping of the new tabs equals escaping each text on its own, hostile ones included."""
+    from kaxl.ooxml.newsheet import _string_cell, render
+    from kaxl.ooxml.styles import Styles
+
+    clean = ["plain", "<b>&amp;</b>", " lead", "trail ", "行1\n行2", "x" * 40000]
+    hostile = ["a\x01b", "_x0041_", "join\ue000char", "lone \ud800 surrogate"]
+    for texts in (clean, clean + hostile):
+        xml = render("T", ["h"], [[t] for t in texts], Styles(None), date1904=False).decode("utf-8", "surrogatepass")
+        for n, text in enumerate(texts, start=2):
+            assert _string_cell(f"A{n}", text, 0) in xml

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import itertools
 import math
 import numbers
 from collections.abc import Callable, Sequence
@@ -18,7 +19,7 @@ from collections.abc import Callable, Sequence
 from kaxl.ooxml.cellref import MAX_ROW, column_letters, quote_sheet
 from kaxl.ooxml.styles import Styles
 from kaxl.ooxml.textwidth import display_width
-from kaxl.ooxml.xmltext import MAIN_NS, REL_NS, cell_text, escape_attribute, escape_text
+from kaxl.ooxml.xmltext import _NEEDS_CELL_ESCAPE, MAIN_NS, REL_NS, cell_text, escape_attribute, escape_text
 
 MAX_TEXT = 32_767  # Excel's limit for one cell
 MAX_HYPERLINKS = 65_530  # Excel's limit per worksheet
@@ -95,50 +96,81 @@ def render(title: str, header: Sequence[str], rows: Sequence[Sequence[object]], 
     links: list[str] = []
     cells = [_string_cell(f"{letters[i]}1", str(h), formats.header) for i, h in enumerate(header)]
     out.append(f'<row r="1">{"".join(cells)}</row>')
-    for index, row in enumerate(rows):
-        r = index + 2
-        row_number = str(r)
-        cells = []
-        for i, value in enumerate(row):
-            if value is None:
-                continue
-            if type(value) is str and i != link_column:  # most cells: skip the type dispatch below
-                cells.append(_string_cell(letters[i] + row_number, value, 0))
-                continue
-            if _is_missing(value):
-                continue
-            ref = letters[i] + row_number
-            if isinstance(value, bool):
-                cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
-            elif isinstance(value, numbers.Integral):
-                cells.append(f'<c r="{ref}"><v>{int(value)}</v></c>')
-            elif isinstance(value, (numbers.Real, decimal.Decimal)):
-                number = float(value)
-                if math.isfinite(number):
-                    cells.append(f'<c r="{ref}"><v>{number!r}</v></c>')
-                else:
-                    cells.append(_string_cell(ref, str(value), 0))
-            elif isinstance(value, dt.date):
-                serial = _serial(value, date1904)
-                if serial is None:
-                    cells.append(_string_cell(ref, value.isoformat(), 0))
-                else:
-                    timed = isinstance(value, dt.datetime) and serial != int(serial)
-                    style = formats.datetime if timed else formats.date
-                    cells.append(f'<c r="{ref}" s="{style}"><v>{serial!r}</v></c>' if timed else
-                                 f'<c r="{ref}" s="{style}"><v>{int(serial)}</v></c>')
-            else:
-                text = str(value)
-                location = link_target(text) if i == link_column and text else None
-                if location is not None and len(links) < MAX_HYPERLINKS:
-                    links.append(f'<hyperlink ref="{ref}" location="{escape_attribute(location)}" '
-                                 f'display="{escape_attribute(cell_text(text[:MAX_TEXT]))}"/>')
-                    cells.append(_string_cell(ref, text, formats.link))
-                else:
-                    cells.append(_string_cell(ref, text, 0))
-        out.append(f'<row r="{r}">{"".join(cells)}</row>')
+    # Column at a time: one comprehension per column, strings (most cells) written without the
+    # type dispatch, then each row joined — ~2× faster than cell by cell on 20,000-row tabs.
+    row_numbers = [str(index + 2) for index in range(len(rows))]
+    rendered: list[list[str]] = []
+    for i, column in enumerate(itertools.zip_longest(*rows)):
+        letter = letters[i]
+        if i == link_column:
+            rendered.append([_value_cell(letter + number, value, formats, date1904, links, link_target)
+                             for value, number in zip(column, row_numbers)])
+        else:
+            texts = _escaped_texts(column)
+            rendered.append([
+                "" if value is None else
+                f'<c r="{letter}{number}" t="inlineStr"><is><t{_space(text)}>{text}</t></is></c>' if text is not None
+                else _value_cell(letter + number, value, formats, date1904, None, None)
+                for value, text, number in zip(column, texts, row_numbers)])
+    out.extend(f'<row r="{number}">{"".join(cells)}</row>' for number, cells in zip(row_numbers, zip(*rendered)))
+    if not rendered:
+        out.extend(f'<row r="{number}"></row>' for number in row_numbers)
     last = f"{letters[max(ncols, 1) - 1]}{len(rows) + 1}"
     return _document(out, links, _columns(header, rows, widths, ncols), f"A1:{last}")
+
+
+_JOIN = "\ue000"  # a private-use character: legal XML, untouched by escaping
+
+
+def _escaped_texts(column: Sequence[object]) -> list[str | None]:
+    """Each str of ``column`` as it goes between <t> and </t> (None for other values).
+
+    What :func:`_string_cell` does to one text, done to the whole column at once: joined,
+    checked for characters needing Excel's _xHHHH_ escape in one scan, escaped with three
+    replaces, split again. Falls back to one text at a time when the check finds something
+    (or a text holds the joining character).
+    """
+    strings = [value if len(value) <= MAX_TEXT else value[:MAX_TEXT]
+               for value in column if value.__class__ is str]
+    blob = _JOIN.join(strings)
+    if strings and blob.count(_JOIN) == len(strings) - 1 and _NEEDS_CELL_ESCAPE.search(blob) is None:
+        escaped = iter(escape_text(blob).split(_JOIN))
+    else:
+        escaped = iter([escape_text(cell_text(text)) for text in strings])
+    return [next(escaped) if value.__class__ is str else None for value in column]
+
+
+def _space(text: str) -> str:
+    return ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() or "\n" in text else ""
+
+
+def _value_cell(ref: str, value: object, formats: _Formats, date1904: bool, links: list[str] | None,
+                link_target: Callable[[str], str | None] | None) -> str:
+    """One cell of a new tab ("" for a missing value); ``links`` collects the link column's hyperlinks."""
+    if _is_missing(value):
+        return ""
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, numbers.Integral):
+        return f'<c r="{ref}"><v>{int(value)}</v></c>'
+    if isinstance(value, (numbers.Real, decimal.Decimal)):
+        number = float(value)
+        return f'<c r="{ref}"><v>{number!r}</v></c>' if math.isfinite(number) else _string_cell(ref, str(value), 0)
+    if isinstance(value, dt.date):
+        serial = _serial(value, date1904)
+        if serial is None:
+            return _string_cell(ref, value.isoformat(), 0)
+        timed = isinstance(value, dt.datetime) and serial != int(serial)
+        style = formats.datetime if timed else formats.date
+        return (f'<c r="{ref}" s="{style}"><v>{serial!r}</v></c>' if timed else
+                f'<c r="{ref}" s="{style}"><v>{int(serial)}</v></c>')
+    text = str(value)
+    location = link_target(text) if link_target is not None and links is not None and text else None
+    if location is not None and links is not None and len(links) < MAX_HYPERLINKS:
+        links.append(f'<hyperlink ref="{ref}" location="{escape_attribute(location)}" '
+                     f'display="{escape_attribute(cell_text(text[:MAX_TEXT]))}"/>')
+        return _string_cell(ref, text, formats.link)
+    return _string_cell(ref, text, 0)
 
 
 def _columns(header: Sequence[str], rows: Sequence[Sequence[object]], widths: Sequence[float] | None,
