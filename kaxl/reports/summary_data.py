@@ -56,6 +56,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _floats(array: np.ndarray, integers: bool = False) -> list[Any]:
+    """A float array as Python floats (or ints), NaN as None — whole-array, not per value."""
+    missing = np.isnan(array)
+    out = (np.where(missing, 0, array).astype(np.int64) if integers else array).astype(object)
+    out[missing] = None
+    return out.tolist()
+
+
 def frame_table(frame: pd.DataFrame, columns: list[Column]) -> Table:
     """Rows of ``frame`` for ``columns`` (missing columns read as empty), converted column-wise."""
     n = len(frame)
@@ -68,10 +76,10 @@ def frame_table(frame: pd.DataFrame, columns: list[Column]) -> Table:
         if column.kind == "date":  # Excel serial numbers (day 0 = 1899-12-30), shown with a date format
             stamps = pd.to_datetime(series, errors="coerce")
             days = ((stamps - EXCEL_EPOCH) / pd.Timedelta(days=1)).astype("float64").to_numpy()
-            values = [None if np.isnan(v) else float(v) for v in days]
+            values = _floats(days)
         elif column.kind in ("number", "money", "pct", "ratio", "int"):
             numbers = pd.to_numeric(series, errors="coerce").astype("float64").to_numpy()
-            values = [None if np.isnan(v) else (int(v) if column.kind == "int" else float(v)) for v in numbers]
+            values = _floats(numbers, integers=column.kind == "int")
         else:
             objects = series.astype(object).to_numpy()
             missing = pd.isna(objects)

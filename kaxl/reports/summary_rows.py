@@ -111,6 +111,7 @@ def write_block(ws: BlockSheet, first_row: int, rows: Sequence[Sequence[Any]], f
     links = links or {}
     special = set(links) | set(rag_columns)
     numbers = [str(first_row + 1 + n) for n in range(len(rows))]
+    values = list(zip(*(row if len(row) == ncols else [*row, *[None] * (ncols - len(row))] for row in rows)))
     columns: list[list[str]] = []
     for j in range(ncols):
         letter, style, is_numeric = letters[j], styles[j], numeric[j]
@@ -137,15 +138,15 @@ def write_block(ws: BlockSheet, first_row: int, rows: Sequence[Sequence[Any]], f
                     append(_cell(ref, value, style, is_numeric, sst, convert))
             columns.append(cells)
             continue
-        for n, row in enumerate(rows):
-            value = row[j] if j < len(row) else None
-            if value is None:
-                append("")
-            elif value.__class__ is str:
-                append(f'<c r="{letter}{numbers[n]}"{style} t="s"><v>{sst(value[:MAX_TEXT])}</v></c>')
-            else:
-                append(_cell(letter + numbers[n], value, style, is_numeric, sst, convert))
-        columns.append(cells)
+        # one comprehension per column; strings and floats (nearly every cell) inline
+        start, as_text, as_number = f'<c r="{letter}', f'"{style} t="s"><v>', f'"{style}><v>'
+        columns.append([
+            "" if value is None
+            else f"{start}{number}{as_text}{sst(value if len(value) <= MAX_TEXT else value[:MAX_TEXT])}</v></c>"
+            if value.__class__ is str
+            else f"{start}{number}{as_number}{value:.16G}</v></c>" if is_numeric and value.__class__ is float
+            else _cell(letter + number, value, style, is_numeric, sst, convert)
+            for value, number in zip(values[j], numbers)])
     heights = heights or [None] * len(rows)
     out = ws.kaxl_rows
     for n, cells in enumerate(zip(*columns)):
