@@ -136,7 +136,10 @@ def _column_values(series: pd.Series) -> list[object]:
             return out.tolist()
     from kaxl.reports.jsonout import plain
 
-    return [_cellable(plain(v)) for v in series.to_numpy(dtype=object)]
+    objects = series.to_numpy(dtype=object)
+    missing = pd.isna(objects)  # what plain() turns into None, found for the whole column at once
+    return [None if gone else (_cellable(v) if len(v) == 10 else v) if v.__class__ is str else _cellable(plain(v))
+            for v, gone in zip(objects, missing)]
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
