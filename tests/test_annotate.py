@@ -205,3 +205,12 @@ def test_new_tab_text_escaped_a_column_at_a_time_as_one_cell_at_a_time() -> None
         xml = render("T", ["h"], [[t] for t in texts], Styles(None), date1904=False).decode("utf-8", "surrogatepass")
         for n, text in enumerate(texts, start=2):
             assert _string_cell(f"A{n}", text, 0) in xml
+
+
+def test_a_new_notes_shown_text_is_what_is_read_back() -> None:
+    """The record hashes a new note's text without parsing the element back: both must agree."""
+    from kaxl.ooxml.comments import Comments, plain_text
+
+    comments = Comments(None)
+    for text in ["kaxl 校验\n[错误 error] A-1 <缺少> & 'x'", "&amp; &copy; &#x41;", "a\x01b _x0041_", "crlf\r\nline"]:
+        assert Comments.shown_text(text) == plain_text(comments.new_comment("B2", text))

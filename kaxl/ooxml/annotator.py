@@ -249,13 +249,15 @@ class _SheetAnnotator:
             if current is not None:
                 written = comments.appended(current, mark.note)
                 rec.note, rec.original_comment = "appended", current
+                shown = plain_text(written)
             else:
                 written = comments.new_comment(ref, mark.note)
                 rec.note = "new"
                 new_notes.append((row, col, mark.note))
                 drop_shapes.add((row, col))  # an orphan box left at a cell without a note
+                shown = Comments.shown_text(mark.note)  # = plain_text(written), without parsing it back
             comments.put(ref, written)
-            rec.note_hash = text_hash(plain_text(written))
+            rec.note_hash = text_hash(shown)
 
         parts = SheetParts()
         if vml is None and new_notes:

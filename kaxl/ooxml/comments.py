@@ -122,6 +122,12 @@ class Comments:
         p = self._p
         return f'<{p}r>{_RUN_PROPS.format(p=p)}<{p}t xml:space="preserve">{escape_text(cell_text(text))}</{p}t></{p}r>'
 
+    @staticmethod
+    def shown_text(text: str) -> str:
+        """What :func:`plain_text` reads back from a :meth:`new_comment` of ``text``: its one run
+        holds ``escape_text(cell_text(text))``, which unescaping undoes exactly."""
+        return cell_text(text).replace("\r\n", "\n")
+
     def new_comment(self, ref: str, text: str) -> str:
         p = self._p
         return (f'<{p}comment ref="{escape_attribute(ref)}" authorId="{self.author_id()}"><{p}text>{self.run(text)}'
