@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from kaxl.errors import KaxlError
+from kaxl.gcpause import paused_gc
 from kaxl.reports.marks import (
     ALERTS_COLUMNS,
     ALERTS_TITLE,
@@ -50,10 +51,16 @@ def check_output_path(ledger: Path, out: Path) -> None:
 
 def annotate_ledger(result, ledger: str | os.PathLike[str], out: str | os.PathLike[str]) -> Path:
     """Write ``out``: ``ledger`` plus marks, notes and the Findings / Scores / Alerts tabs."""
-    from kaxl.reports.annotate_package import CellMark, NewSheet, annotate_package
-
     ledger, out = Path(ledger), Path(out)
     check_output_path(ledger, out)
+    with paused_gc():  # hundreds of thousands of strings, none cyclic: no collector passes over
+        _annotate(result, ledger, out)  # the check's large heap while they are made
+    return out
+
+
+def _annotate(result, ledger: Path, out: Path) -> None:
+    from kaxl.reports.annotate_package import CellMark, NewSheet, annotate_package
+
     marks = [CellMark(m.sheet, m.cell, m.severity, m.note) for m in marks_for(result.findings, ledger)]
     finding_rows = findings_rows(result.findings, ledger)
     score_header, score_rows = frame_rows(result.projects, SCORES_COLUMNS)
@@ -65,4 +72,3 @@ def annotate_ledger(result, ledger: str | os.PathLike[str], out: str | os.PathLi
         NewSheet(ALERTS_TITLE, alert_header, alert_rows),
     ]
     annotate_package(ledger, out, marks, new_sheets)
-    return out

@@ -20,6 +20,7 @@ from typing import Any
 import xlsxwriter
 
 from kaxl import __version__
+from kaxl.gcpause import paused_gc
 from kaxl.reports import summary_data as data
 from kaxl.reports import summary_rows
 from kaxl.reports.summary_data import Table
@@ -43,7 +44,8 @@ def write_summary(result, out_path: str | os.PathLike[str], *, sources: Sequence
     out_path = Path(out_path)
     files = [str(s) for s in (sources if sources is not None else getattr(result.ledger, "files", []) or [])]
     generated_at = generated_at or dt.datetime.now().astimezone()
-    with atomic_output(out_path) as tmp:
+    with paused_gc(), atomic_output(out_path) as tmp:  # a million cell strings, none cyclic: no
+        # collector passes over the check's large heap while they are made (~1.5 s on 20k projects)
         book = xlsxwriter.Workbook(str(tmp), {
             "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
             "default_date_format": "yyyy-mm-dd", "remove_timezone": True, "in_memory": True})
