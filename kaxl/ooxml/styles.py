@@ -86,6 +86,9 @@ class Styles:
         self.text, self._codec = decode(data) if data is not None else (MINIMAL, "utf-8")
         self._p = root_prefix(self.text)
         self._sections = {name: _Section(self.text, self._p, name) for name in _ORDER}
+        # (base xf, rgb) -> filled xf: sections only ever grow, so an answer stays right, and a
+        # big ledger asks the same few dozen questions for its 20,000 marked cells
+        self._filled: dict[tuple[int, str], int] = {}
 
     @property
     def changed(self) -> bool:
@@ -117,6 +120,12 @@ class Styles:
 
     def with_fill(self, base: int, rgb: str) -> int:
         """An xf like ``base`` (font, border, number format, alignment...) but filled with ``rgb``."""
+        known = self._filled.get((base, rgb))
+        if known is None:
+            known = self._filled[(base, rgb)] = self._with_fill(base, rgb)
+        return known
+
+    def _with_fill(self, base: int, rgb: str) -> int:
         xf = self._xf(base)
         head_end = xf.find(">") + 1
         head = xf[:head_end]
