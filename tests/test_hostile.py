@@ -2,12 +2,11 @@
 what to do — never a traceback, never an internal error, and nothing written.
 
 The files come from tests/hostile_corpus.py (made by code). The zip bomb is checked in a real
-subprocess for its time and peak memory (wait4 on that child alone).
+subprocess for its time and peak memory (the child reports its own VmHWM at exit).
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -99,16 +98,31 @@ def test_one_bad_file_in_a_portfolio_names_that_file(cases):
     assert_refused(run("check", str(corpus.SAMPLE), str(bad)), bad, zh, en)
 
 
-def _measure(args: list[str]) -> tuple[int, str, float, float]:
+# The child reports its own high-water mark (VmHWM) at exit. wait4's ru_maxrss cannot be used:
+# Linux carries the parent's resident size into a forked child's peak across exec, so under a
+# pytest process grown to 200 MB every child "peaked" at 200 MB, whatever it did itself.
+_REPORT_PEAK = """
+import atexit, runpy, sys
+peak_file = sys.argv.pop(1)
+def _peak():
+    with open("/proc/self/status") as status:
+        kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    with open(peak_file, "w") as out:
+        out.write(str(kb))
+atexit.register(_peak)
+runpy.run_module("kaxl", run_name="__main__", alter_sys=True)
+"""
+
+
+def _measure(args: list[str], tmp_path: Path) -> tuple[int, str, float, float]:
     """Exit code, output, wall seconds and peak RSS (MB) of one kaxl run in a fresh process."""
+    peak_file = tmp_path / "peak-kb.txt"
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "kaxl", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    out = child.stdout.read().decode("utf-8", "replace")
-    _, status, usage = os.wait4(child.pid, 0)
+    child = subprocess.run([sys.executable, "-c", _REPORT_PEAK, str(peak_file), *args],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
     elapsed = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    peak_mb = usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / 2**20
-    return child.returncode, out, elapsed, peak_mb
+    out = child.stdout.decode("utf-8", "replace")
+    return child.returncode, out, elapsed, int(peak_file.read_text()) / 1024
 
 
 @pytest.mark.parametrize("maker", [corpus.size_lie_bomb, lambda folder: corpus.ratio_bomb(folder, 128)],
@@ -116,7 +130,7 @@ def _measure(args: list[str]) -> tuple[int, str, float, float]:
 def test_zip_bomb_is_refused_fast_and_small(tmp_path, maker):
     bomb = maker(tmp_path)
     assert bomb.stat().st_size < 5_000_000  # small on disk …
-    code, out, seconds, peak_mb = _measure(["check", str(bomb)])
+    code, out, seconds, peak_mb = _measure(["check", str(bomb)], tmp_path)
     assert code == 2 and bomb.name in out and "zip bomb" in out and "Traceback" not in out, out
     assert seconds < 2.0, seconds  # includes starting Python; nothing was inflated
     assert peak_mb < 200, peak_mb
