@@ -107,9 +107,9 @@ def check(ledgers: tuple[Path, ...], as_of: str | None, as_json: bool, lang: str
 
     result = check_files(ledgers, parse_as_of(as_of))
     if as_json:
-        from kaxl.reports.jsonout import dumps, to_document
+        from kaxl.reports.jsonout import dumps_bytes, to_document
 
-        click.echo(dumps(to_document(result)))
+        click.echo(dumps_bytes(to_document(result)))
     else:
         click.echo(render(result, lang, None if limit == 0 else limit), nl=False)
     sys.exit(result.exit_code)

@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 
 import kaxl
@@ -90,18 +91,31 @@ def _document(result) -> dict[str, Any]:
 
 
 def dumps(document: dict[str, Any]) -> str:
-    """The document as text: indented, with one record per line in the long lists.
+    """The document as text (see :func:`dumps_bytes`)."""
+    return dumps_bytes(document).decode("utf-8")
 
-    Python's json module only uses its C encoder without ``indent``; indenting a 20,000-project
-    document in pure Python took seconds. Each record is encoded compactly by the C encoder and
-    placed on its own line, which keeps the file readable and diffable line by line.
+
+def dumps_bytes(document: dict[str, Any]) -> bytes:
+    """The document as UTF-8: indented, with one record per line in the long lists.
+
+    Each record of a long list is encoded compactly by orjson and placed on its own line, which
+    keeps the file readable and diffable line by line. Python's json module took 2.4 s for the
+    20,000-project document (its C encoder per record, plus joins of 45 MB of text); orjson takes
+    under a second. A record orjson refuses (an integer beyond 64 bits somebody typed) is encoded
+    by the json module instead, so no ledger value can make the output fail.
     """
-    encode = json.JSONEncoder(ensure_ascii=False).encode
     parts = []
     for key, value in document.items():
         if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
-            text = "[\n  " + ",\n  ".join(map(encode, value)) + "\n ]"
-        else:  # small values: indented as before; JSON strings hold no raw newline, so re-indent is safe
-            text = json.dumps(value, ensure_ascii=False, indent=1).replace("\n", "\n ")
-        parts.append(f" {encode(key)}: {text}")
-    return "{\n" + ",\n".join(parts) + "\n}" if parts else "{}"
+            text = b"[\n  " + b",\n  ".join(map(_record, value)) + b"\n ]"
+        else:  # small values: indented; JSON strings hold no raw newline, so re-indent is safe
+            text = json.dumps(value, ensure_ascii=False, indent=1).replace("\n", "\n ").encode("utf-8")
+        parts.append(b" " + _record(key) + b": " + text)
+    return b"{\n" + b",\n".join(parts) + b"\n}" if parts else b"{}"
+
+
+def _record(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY)
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
