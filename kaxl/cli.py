@@ -103,14 +103,23 @@ def check(ledgers: tuple[Path, ...], as_of: str | None, as_json: bool, lang: str
     Exit code 0 when there is no error, 1 when errors were found, 2 when a file cannot be read.
     """
     from kaxl.api import check_files
+    from kaxl.progress import stage_lines
     from kaxl.reports.console import render
 
-    result = check_files(ledgers, parse_as_of(as_of))
+    progress = stage_lines()
+    result = check_files(ledgers, parse_as_of(as_of), progress)
     if as_json:
         from kaxl.reports.jsonout import dumps_bytes, to_document
 
-        click.echo(dumps_bytes(to_document(result)))
+        if progress:
+            progress("json")
+        document = dumps_bytes(to_document(result))
+        if progress:
+            progress.done()
+        click.echo(document)
     else:
+        if progress:
+            progress.done()
         click.echo(render(result, lang, None if limit == 0 else limit), nl=False)
     sys.exit(result.exit_code)
 

@@ -24,10 +24,16 @@ def command(ledger: Path, out: Path | None, as_of: str | None) -> None:
     annotated copy replaces its previous marks.
     """
     from kaxl.api import check_files
+    from kaxl.progress import stage_lines
     from kaxl.reports.annotate import annotate_ledger, default_output
 
-    result = check_files([ledger], parse_as_of(as_of))
+    progress = stage_lines()
+    result = check_files([ledger], parse_as_of(as_of), progress)
+    if progress:
+        progress("annotate")
     target = annotate_ledger(result, ledger, out or default_output(ledger))
+    if progress:
+        progress.done()
     counts = result.counts
     click.echo(f"已写入 {target}：标注 {counts['error']} 个错误、{counts['warning']} 个警告、{counts['info']} 条提示。\n"
                f"Wrote {target}: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes marked.")

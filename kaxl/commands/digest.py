@@ -109,7 +109,12 @@ def command(ledgers: tuple[Path, ...], out: Path | None, send: bool, if_due: boo
     if not config.ledgers:
         raise ConfigError("没有指定台账：请在命令行给出，或在 kaxl.toml 的 ledgers 中列出",
                           "no ledger given: name them on the command line or under 'ledgers' in kaxl.toml")
-    result = check_files(list(config.ledgers), parse_as_of(as_of) if as_of else _today(now, config))
+    from kaxl.progress import stage_lines
+
+    progress = stage_lines()
+    result = check_files(list(config.ledgers), parse_as_of(as_of) if as_of else _today(now, config), progress)
+    if progress:
+        progress("digest")
     missing = unreached(result)
     if missing:
         click.echo(f"注意：以下负责人不在通讯录中，收不到摘要：{'、'.join(missing)}\n"

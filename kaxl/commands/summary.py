@@ -26,6 +26,7 @@ def command(ledgers: tuple[Path, ...], out: Path, as_of: str | None) -> None:
     are only read; the summary is written atomically.
     """
     from kaxl.api import check_files
+    from kaxl.progress import stage_lines
     from kaxl.reports.summary import write_summary
 
     if out.suffix.lower() != ".xlsx":
@@ -36,7 +37,12 @@ def command(ledgers: tuple[Path, ...], out: Path, as_of: str | None) -> None:
         if out.exists() and ledger.exists() and out.resolve() == ledger.resolve():
             raise KaxlError("输出文件不能与台账相同：kaxl 从不覆盖您的台账。", "The output cannot be a ledger: kaxl never "
                             "overwrites your ledger.", file=str(ledger))
-    result = check_files(list(ledgers), parse_as_of(as_of))
+    progress = stage_lines()
+    result = check_files(list(ledgers), parse_as_of(as_of), progress)
+    if progress:
+        progress("summary")
     target = write_summary(result, out, sources=[str(p) for p in ledgers])
+    if progress:
+        progress.done()
     click.echo(f"已写入汇总 {target}（{len(result.projects)} 个项目，{len(result.alerts)} 条预警）。\n"
                f"Wrote the summary {target} ({len(result.projects)} projects, {len(result.alerts)} alerts).")
