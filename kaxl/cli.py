@@ -116,7 +116,9 @@ def check(ledgers: tuple[Path, ...], as_of: str | None, as_json: bool, lang: str
         document = dumps_bytes(to_document(result))
         if progress:
             progress.done()
-        click.echo(document)
+        # Bytes to a pipe or file (UTF-8, whatever the code page); text to a console, which
+        # click writes through the console's own API on Windows so Chinese displays right.
+        click.echo(document.decode("utf-8") if sys.stdout.isatty() else document)
     else:
         if progress:
             progress.done()
