@@ -62,6 +62,11 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(2)
         except (click.ClickException, click.exceptions.Exit, SystemExit, KeyboardInterrupt):
             raise
+        except OSError as exc:  # a file kaxl could not open or write: say which, and what to do
+            if os.environ.get("KAXL_DEBUG"):
+                raise
+            click.echo(os_error_message(exc), err=True)
+            sys.exit(2)
         except Exception as exc:  # noqa: BLE001 - the user must never see a stack trace
             if os.environ.get("KAXL_DEBUG"):
                 raise
@@ -72,6 +77,26 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(2)
 
     return wrapper
+
+
+def os_error_message(exc: OSError) -> str:
+    """A bilingual message for a file the system refused, naming it.
+
+    The common case is Windows refusing to replace a workbook that is open in Excel (an earlier
+    summary, say): the user needs to hear "close it in Excel", not an error number.
+    """
+    target = getattr(exc, "filename2", None) or exc.filename
+    name = str(target) if target is not None else "?"
+    reason = exc.strerror or type(exc).__name__
+    zh = f"无法访问文件 {name}：{reason}。"
+    en = f"Cannot access {name}: {reason}."
+    if isinstance(exc, PermissionError):
+        zh += "如果它正在 Excel 中打开，请先关闭再重试；否则请检查文件夹权限，或用 --out 换一个位置。"
+        en += " If it is open in Excel, close it and retry; otherwise check the folder's permissions or choose another --out."
+    else:
+        zh += "请检查路径与磁盘空间。"
+        en += " Check the path and the free disk space."
+    return f"{zh}\n{en}"
 
 
 as_of_option = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",

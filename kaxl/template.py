@@ -68,8 +68,11 @@ def atomic_output(target: str | os.PathLike[str]) -> Iterator[Path]:
     of the target sees the old file or the new one, never half of one.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
+    except OSError as exc:  # name the output the user asked for, not a folder or temp file
+        raise type(exc)(exc.errno, exc.strerror, str(target)) from exc
     os.close(fd)
     tmp = Path(tmp_name)
     umask = os.umask(0)
@@ -77,7 +80,10 @@ def atomic_output(target: str | os.PathLike[str]) -> Iterator[Path]:
     os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide the file from colleagues
     try:
         yield tmp
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:  # Windows: the target is open in Excel
+            raise type(exc)(exc.errno, exc.strerror, str(target)) from exc
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -135,8 +135,12 @@ class Package:
     def save(self, dst: str | os.PathLike[str]) -> None:
         """Write the package to ``dst`` atomically (never opens the source for writing)."""
         dst = Path(dst)
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by the with below; unlinked on failure
-            dir=dst.parent, prefix=f".~{dst.stem[:40]}.", suffix=".tmp", delete=False)
+        try:
+            dst.parent.mkdir(parents=True, exist_ok=True)  # as the summary does: --out may name a new folder
+            handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by the with below; unlinked on failure
+                dir=dst.parent, prefix=f".~{dst.stem[:40]}.", suffix=".tmp", delete=False)
+        except OSError as exc:  # the folder is missing or not writable: name the output, not a temp file
+            raise type(exc)(exc.errno, exc.strerror, str(dst)) from exc
         try:
             with handle, open(self.path, "rb") as source:
                 self._write_zip(handle, source)
@@ -144,6 +148,9 @@ class Package:
                 os.fsync(handle.fileno())
             os.chmod(handle.name, stat.S_IMODE(os.stat(self.path).st_mode) | stat.S_IWUSR | stat.S_IRUSR)
             os.replace(handle.name, dst)
+        except OSError as exc:  # name the file the user asked for, not our temp file
+            Path(handle.name).unlink(missing_ok=True)
+            raise type(exc)(exc.errno, exc.strerror, str(dst)) from exc
         except BaseException:
             Path(handle.name).unlink(missing_ok=True)
             raise
