@@ -62,3 +62,17 @@ def test_check_excerpt_is_real_output(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_readme_pictures_exist() -> None:
     for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README):
         assert (ROOT / image).is_file(), image
+
+
+def test_library_page_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/library.md's example runs as written and makes what it says."""
+    page = (ROOT / "docs" / "library.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", page, flags=re.S)
+    assert len(blocks) == 1
+    monkeypatch.chdir(tmp_path)
+    exec(compile(blocks[0], "docs/library.md", "exec"), {})  # noqa: S102 - our own documentation
+    printed = capsys.readouterr().out
+    assert "alerts;" in printed and "1 is what" in printed
+    for made in ("台账.xlsx", "汇总.xlsx", "台账.annotated.xlsx", "check.json"):
+        assert (tmp_path / made).stat().st_size > 0, made
+    assert list((tmp_path / "digest").glob("*.eml"))
