@@ -122,47 +122,32 @@ def _run_check(ledger: Ledger, as_of: dt.date) -> CheckResult:
     findings += setup_findings
     ctx = RuleContext(ledger, settings, calendar, as_of)
     upcoming: list[Upcoming] = []
-    for name in SOP_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # not written yet
-                continue
-            raise
-        output: RuleOutput = module.run(ctx)
+    for name in SOP_MODULES:  # imported here, not at the top: the Excel button's import stays light
+        output: RuleOutput = importlib.import_module(name).run(ctx)
         findings += output.findings
         upcoming += output.upcoming
-    findings += getattr(calendar, "findings", lambda: [])()
+    findings += calendar.findings()
     findings = attach_owners(ledger, dedupe(findings))
     findings.sort(key=Finding.sort_key)
-    enrich = _optional("kaxl.enrich")
-    projects = enrich.projects(ctx, findings) if enrich else _basic_projects(ledger)
-    receivables = enrich.receivables(ctx) if enrich else pd.DataFrame()
-    deductions = enrich.deductions(ctx, findings) if enrich and hasattr(enrich, "deductions") else pd.DataFrame()
-    kpi_module = _optional("kaxl.kpis")
-    kpis = kpi_module.portfolio_kpis(ctx, projects, receivables) if kpi_module else {}
-    by_manager = kpi_module.kpis_by_manager(ctx, projects, receivables) if kpi_module else {}
+    from kaxl import enrich, kpis
+
+    projects = enrich.projects(ctx, findings)
+    receivables = enrich.receivables(ctx)
+    deductions = enrich.deductions(ctx, findings)
+    portfolio = kpis.portfolio_kpis(ctx, projects, receivables)
+    by_manager = kpis.kpis_by_manager(ctx, projects, receivables)
     alerts = build_alerts(ledger, findings, upcoming)
-    return CheckResult(as_of, ledger, settings, findings, alerts, projects, receivables, kpis, by_manager, deductions)
-
-
-def _optional(name: str):
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            return None
-        raise
+    return CheckResult(as_of, ledger, settings, findings, alerts, projects, receivables, portfolio, by_manager,
+                       deductions)
 
 
 def _settings_and_calendar(ledger: Ledger):
     from kaxl.settings import read_settings
+    from kaxl.workdays import WorkCalendar
 
     settings, findings = read_settings(ledger)
-    workdays = _optional("kaxl.workdays")
-    calendar = workdays.WorkCalendar.from_ledger(ledger, settings) if workdays else None
-    if workdays and hasattr(calendar, "setup_findings"):
-        findings += calendar.setup_findings
+    calendar = WorkCalendar.from_ledger(ledger, settings)
+    findings += calendar.setup_findings
     return settings, calendar, findings
 
 
@@ -257,11 +242,6 @@ def _projects_by_id(ledger: Ledger) -> pd.DataFrame:
     """Projects indexed by id (first row of a duplicated id; rows without an id left out)."""
     projects = ledger.frames["projects"]
     return projects[projects["project_id"].notna()].drop_duplicates("project_id").set_index("project_id")
-
-
-def _basic_projects(ledger: Ledger) -> pd.DataFrame:
-    columns = ["project_id", "customer", "stage", "status", "lead_date", "estimated_amount", "account_manager"]
-    return ledger.frames["projects"][columns].copy()
 
 
 def build_alerts(ledger: Ledger, findings: list[Finding], upcoming: list[Upcoming]) -> pd.DataFrame:

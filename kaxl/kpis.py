@@ -120,13 +120,9 @@ def _receivables(ctx: Any, receivables: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def _nodes(ctx: Any) -> pd.DataFrame | None:
-    """Part A's node table (project_id, node, due_date, done_date, on_time…), or None if not built yet."""
-    try:
-        from kaxl.nodes import node_table
-    except ModuleNotFoundError as exc:  # not written yet; a broken import inside it still raises
-        if exc.name == "kaxl.nodes":
-            return None
-        raise
+    """The node table (project_id, node, due_date, done_date, on_time…) with real datetimes, or None."""
+    from kaxl.nodes import node_table
+
     nodes = node_table(ctx)
     if nodes is None:
         return None

@@ -10,8 +10,6 @@ A failing optional step is reported and the others still run.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,7 +32,6 @@ class DemoRun:
     ledger: Path | None = None
     result: Any = None
     written: list[tuple[str, str, Path]] = field(default_factory=list)  # (zh, en, path)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (step, why)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (step, error)
 
     def wrote(self, zh: str, en: str, path: Path) -> None:
@@ -48,17 +45,6 @@ class DemoStep:
     required: bool = False  # a required step failing ends the demo (exit 2 via KaxlError/exception)
 
 
-def _optional(module: str, *names: str) -> Callable[..., Any] | None:
-    """The first of ``names`` in ``module`` if the module is installed, else None."""
-    try:
-        loaded = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return None
-        raise
-    return next((getattr(loaded, n) for n in names if callable(getattr(loaded, n, None))), None)
-
-
 def _sample(run: DemoRun) -> None:
     run.ledger = write_sample(make_sample(DEMO_PROJECTS, DEFAULT_SEED, run.as_of), run.out_dir / LEDGER_NAME)
     run.wrote("示例台账（含示例错误）", "sample ledger (with deliberate mistakes)", run.ledger)
@@ -67,46 +53,40 @@ def _sample(run: DemoRun) -> None:
 def _check(run: DemoRun) -> None:
     from kaxl.api import check_files
     from kaxl.reports.console import render
-    from kaxl.reports.jsonout import to_document
+    from kaxl.reports.jsonout import dumps, to_document
 
     run.result = check_files([run.ledger], run.as_of)
     text, doc = run.out_dir / "check.txt", run.out_dir / "check.json"
     with atomic_output(text) as tmp:
         tmp.write_text(render(run.result, "zh", None), encoding="utf-8")
     with atomic_output(doc) as tmp:
-        tmp.write_text(json.dumps(to_document(run.result), ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.write_text(dumps(to_document(run.result)), encoding="utf-8")  # as `kaxl check --json` writes it
     run.wrote("校验结果（中文）", "check output (Chinese)", text)
     run.wrote("校验结果 JSON", "check output as JSON", doc)
 
 
 def _annotate(run: DemoRun) -> None:
-    annotate = _optional("kaxl.reports.annotate", "annotate_ledger")
-    if annotate is None:
-        run.skipped.append(("annotate", "kaxl.reports.annotate not installed"))
-        return
-    path = annotate(run.result, run.ledger, run.out_dir / "kaxl-sample.annotated.xlsx")
+    from kaxl.reports.annotate import annotate_ledger
+
+    path = annotate_ledger(run.result, run.ledger, run.out_dir / "kaxl-sample.annotated.xlsx")
     run.wrote("标注副本（问题单元格已标出）", "annotated copy (finding cells marked)", Path(path))
 
 
 def _summary(run: DemoRun) -> None:
-    summary = _optional("kaxl.reports.summary", "write_summary", "build_summary", "summary_workbook")
-    if summary is None:
-        run.skipped.append(("summary", "kaxl.reports.summary not installed"))
-        return
-    path = summary(run.result, run.out_dir / "summary.xlsx")
-    run.wrote("管理层汇总工作簿", "managers' summary workbook", Path(path or run.out_dir / "summary.xlsx"))
+    from kaxl.reports.summary import write_summary
+
+    path = write_summary(run.result, run.out_dir / "summary.xlsx", sources=[str(run.ledger)])
+    run.wrote("管理层汇总工作簿", "managers' summary workbook", Path(path))
 
 
 def _digest(run: DemoRun) -> None:
-    previews = _optional("kaxl.digest", "write_previews")
-    if previews is None:
-        run.skipped.append(("digest", "kaxl.digest not installed"))
-        return
     from zoneinfo import ZoneInfo
+
+    from kaxl.digest import write_previews
 
     monday_9 = dt.datetime.combine(run.as_of, dt.time(9, 0), ZoneInfo("Asia/Shanghai"))
     folder = run.out_dir / "digest"
-    written = previews(run.result, folder, now=lambda: monday_9)
+    written = write_previews(run.result, folder, now=lambda: monday_9)
     run.wrote(f"每周邮件预览（{len(written) // 2} 封）", f"weekly e-mail previews ({len(written) // 2})", folder)
 
 
@@ -120,12 +100,10 @@ def _template(run: DemoRun) -> None:
 
 
 def _excel_enable(run: DemoRun) -> None:
-    enable = _optional("kaxl.vba.enable", "enable_workbook")
-    if enable is None:
-        run.skipped.append(("excel-enable", "kaxl.vba not installed"))
-        return
+    from kaxl.vba.enable import enable_workbook
+
     out = run.out_dir / "kaxl-sample.xlsm"
-    enable(run.ledger, out)
+    enable_workbook(run.ledger, out)
     run.wrote("示例台账加上按钮（.xlsm）", "sample ledger with the Excel buttons (.xlsm)", out)
 
 

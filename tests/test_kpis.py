@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import random
 
 import pandas as pd
@@ -14,7 +13,6 @@ from kaxl.kpis import status_for
 from tests.ledger_factory import d, write_ledger
 
 AS_OF = d("2026-06-15")
-HAS_NODES = importlib.util.find_spec("kaxl.nodes") is not None
 
 
 def project(pid, status, stage, am, lead, amount, **extra):
@@ -157,13 +155,6 @@ def test_status_boundaries(value, target, higher, status):
     assert status_for(value, target, 0.10, higher) == status
 
 
-@pytest.mark.skipif(HAS_NODES, reason="kaxl.nodes exists: covered by test_node_completion_from_node_table")
-def test_node_completion_is_unknown_until_the_node_table_exists(result):
-    kpi = result.kpis["node_completion_rate"]
-    assert kpi["value"] is None and kpi["status"] is None and kpi["target"] == 0.9
-
-
-@pytest.mark.skipif(not HAS_NODES, reason="kaxl.nodes (part A) not written yet")
 def test_node_completion_from_node_table(result):
     from kaxl.nodes import node_table
     from kaxl.workdays import WorkCalendar
