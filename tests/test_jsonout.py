@@ -31,3 +31,13 @@ def test_values_orjson_refuses_fall_back_to_the_json_module():
     huge = 10**30  # somebody typed a 31-digit number into a count column
     document = {"projects": [{"id": "KA-1", "count": huge}, {"id": "KA-2", "count": np.int64(3)}]}
     assert json.loads(dumps(document)) == {"projects": [{"id": "KA-1", "count": huge}, {"id": "KA-2", "count": 3}]}
+
+
+def test_folding_records_never_touches_values():
+    tricky = ['{\n    "a": 1\n  }', "},\n  {", ",\n    ", "\\n  }", "末尾\n"]
+    document = {"alerts": [{"id": i, "text": t, "nested": {"list": [1, {"x": t}], "empty": {}}}
+                           for i, t in enumerate(tricky)] + [{}]}
+    text = dumps(document)
+    assert json.loads(text) == document
+    record_lines = [line for line in text.splitlines() if line.startswith("  {")]
+    assert len(record_lines) == len(tricky) + 1  # each record, nested values and all, on one line
