@@ -291,13 +291,35 @@ def normalize_column(column: Column, raw: Sequence[object] | np.ndarray) -> tupl
     """
     raw_array = np.asarray(raw, dtype=object)
     codes, uniques = pd.factorize(raw_array, use_na_sentinel=True)
-    normalise = normalizer_for(column)
-    results = [normalise(u) for u in uniques]
+    results = _clean_texts(uniques) if column.type == "text" else None
+    if results is None:
+        normalise = normalizer_for(column)
+        results = [normalise(u) for u in uniques]
     bad = np.fromiter((r is UNREADABLE for r in results), dtype=bool, count=len(results))
     unreadable = bad[codes] if len(results) else np.zeros(len(raw_array), dtype=bool)
     unreadable &= codes >= 0
     clean = [None if r is UNREADABLE else r for r in results]
     return _typed(column, clean, codes), unreadable
+
+
+_EDGE_SPACE = re.compile(r"(?:^|\x00)\s|\s(?:\x00|$)")
+
+
+def _clean_texts(uniques: np.ndarray) -> list[Any] | None:
+    """:func:`norm_text` of every value at once when none needs it, else None (go one by one).
+
+    Most text cells (names, ids, notes) are already clean: no full-width character, no space at
+    either end, not empty, not an Excel error. One search over all of them joined proves that
+    in C, instead of ~130k Python calls on the 20,000-project ledger.
+    """
+    if len(uniques) == 0 or pd.api.types.infer_dtype(uniques, skipna=False) != "string":
+        return None
+    values = uniques.tolist()
+    joined = "\x00".join(values)
+    if (joined.count("\x00") != len(values) - 1 or _NEEDS_FOLDING.search(joined) or _EDGE_SPACE.search(joined)
+            or not all(values) or not EXCEL_ERRORS.isdisjoint(values)):
+        return None
+    return values
 
 
 def _typed(column: Column, values: list[Any], codes: np.ndarray) -> pd.Series:

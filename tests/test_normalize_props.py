@@ -119,3 +119,17 @@ def test_enums_accept_label_or_key_with_any_spacing(column):
         for typed in (choice.key, choice.zh, f" {choice.zh}\u3000", choice.key.upper(), f"{choice.zh} {choice.key}"):
             assert normalise(typed) == choice.key, typed
     assert normalise("从没见过的值") == "从没见过的值"  # kept, so SCH-005 can quote it
+
+
+@settings(max_examples=300)
+@given(texts=st.lists(st.one_of(st.text(), st.sampled_from(["#N/A", " ", "\u3000客户", "Ａ１", "a\x00b", "\x1f"])),
+                      min_size=1, max_size=8, unique=True))
+def test_whole_column_text_path_equals_cell_by_cell(texts):
+    """The joined-search fast path for text columns gives exactly what norm_text gives per cell."""
+    import numpy as np
+
+    from kaxl.normalize import _clean_texts
+
+    fast = _clean_texts(np.array(texts, dtype=object))
+    if fast is not None:
+        assert fast == [norm_text(t) for t in texts]
