@@ -7,6 +7,7 @@ lead ≤ form ≤ review ≤ bid ≤ signed · INI-005 (info) typed tier differs
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from kaxl.columns import STAGE_ORDER, sheet
@@ -100,17 +101,19 @@ def _chain(ctx: RuleContext, table: pd.DataFrame) -> list:
     for step in range(1, len(_CHAIN)):
         column, key, zh, en = _CHAIN[step]
         current = chain[column]
-        wrong = current.notna() & previous.notna() & (current < previous)
-        for position in chain.index[wrong]:
-            before = _CHAIN[int(previous_name[position])]
-            row = chain.loc[position]
+        wrong = (current.notna() & previous.notna() & (current < previous)).to_numpy()
+        # Plain arrays read by position: a chain.loc[row] per finding cost 0.2 s at 20k projects.
+        now, then, names = current.to_numpy(), previous.to_numpy(), previous_name.to_numpy()
+        indexes, project_ids = chain[index_of[key]].to_numpy(), chain["project_id"].to_numpy()
+        for i in np.flatnonzero(wrong):
+            before = _CHAIN[int(names[i])]
             findings.append(finding(
                 ctx, "INI-004",
-                f"{zh} {iso(row[column])} 早于{before[2]} {iso(previous[position])}，日期顺序应为 线索 ≤ 立项表 ≤ 评审 ≤ 投标 ≤ 签约。"
+                f"{zh} {iso(now[i])} 早于{before[2]} {iso(then[i])}，日期顺序应为 线索 ≤ 立项表 ≤ 评审 ≤ 投标 ≤ 签约。"
                 "请核对并改正日期。",
-                f"The {en} {iso(row[column])} is before the {before[3]} {iso(previous[position])}; dates must run "
+                f"The {en} {iso(now[i])} is before the {before[3]} {iso(then[i])}; dates must run "
                 "lead ≤ form ≤ review ≤ bid ≤ signed. Check and correct them.",
-                key=key, index=row[index_of[key]], column=column, project_id=row["project_id"]))
+                key=key, index=indexes[i], column=column, project_id=project_ids[i]))
         moved = current.notna()
         previous = current.where(moved, previous)
         previous_name = previous_name.where(~moved, step)
