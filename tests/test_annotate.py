@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import shutil
 import subprocess
 import warnings
@@ -20,6 +19,7 @@ from kaxl.cli import main
 from kaxl.ooxml.package import Package
 from kaxl.reports.annotate_package import CellMark, NewSheet, annotate_package
 from tests.annotate_fixtures import LEDGER_SHEET, rich_workbook
+from tests.package_helpers import parts, tags
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_ledgers" / "kaxl-sample.xlsx"
@@ -36,15 +36,6 @@ TABS = [NewSheet("校验结果 Findings", ["单元格 Cell", "说明 Message"],
                  [[f"'{LEDGER_SHEET}'!B2", "客户名称有误"], [f"'{LEDGER_SHEET}'!D3", "晚 1 个工作日"]], link_column=0),
         NewSheet("评分 Scores", ["项目编号 Project ID", "得分 Score"], [["KA-2026-0001", 85.5], ["=1+1", None]]),
         NewSheet("预警 Alerts", ["规则 Rule"], [])]
-
-
-def parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as package:
-        return {name: package.read(name) for name in package.namelist()}
-
-
-def tags(xml: bytes) -> Counter:
-    return Counter(re.findall(rb"<([A-Za-z_][\w.:-]*)", xml))
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import re
 import zipfile
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,7 @@ from kaxl.cli import main
 from kaxl.vba.enable import COVER_TITLE, enable_workbook
 from kaxl.vba.modules import BUTTON_MACROS, kaxl_modules
 from tests.annotate_fixtures import LEDGER_SHEET, OTHER_SHEET, rich_workbook
-from tests.test_vba import LO_SCRIPT, SYSTEM_PYTHON, _libreoffice_ready
+from tests.package_helpers import libreoffice_modules, libreoffice_ready, parts, tags
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_ledgers" / "kaxl-sample.xlsx"
@@ -34,15 +33,6 @@ SAMPLE = ROOT / "sample_ledgers" / "kaxl-sample.xlsx"
 # and the two worksheets (a codeName attribute each).
 MAY_CHANGE = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
               "xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"}
-
-
-def parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as package:
-        return {name: package.read(name) for name in package.namelist()}
-
-
-def tags(xml: bytes) -> Counter:
-    return Counter(re.findall(rb"<([A-Za-z_][\w.:-]*)", xml))
 
 
 @pytest.fixture(scope="module")
@@ -136,14 +126,7 @@ def test_cli_refuses_wrong_targets(tmp_path):
     assert (tmp_path / "台账.xlsm").exists() and [p.name for p in tmp_path.glob(".*")] == []  # no temp left
 
 
-@pytest.mark.skipif(not _libreoffice_ready(), reason="LibreOffice with python3-uno not installed")
+@pytest.mark.skipif(not libreoffice_ready(), reason="LibreOffice with python3-uno not installed")
 def test_libreoffice_lists_the_kaxl_module(enabled, tmp_path):
-    import json
-    import subprocess
-
-    done = subprocess.run([SYSTEM_PYTHON, str(LO_SCRIPT), str(enabled), str(tmp_path / "profile")],
-                          capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, done.stderr
-    libraries = json.loads(done.stdout.strip().splitlines()[-1])
-    modules = {name: source for library in libraries.values() for name, source in library.items()}
+    modules = libreoffice_modules(enabled, tmp_path / "profile")
     assert all(f"Sub {macro}()" in modules["kaxl"] for macro in BUTTON_MACROS.values())

@@ -6,7 +6,6 @@ import datetime as dt
 import importlib.util
 import json
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from kaxl.engine import SOP_MODULES
 from kaxl.ledger import read_ledger
 from kaxl.rules import RULES
 from kaxl.sample import DEFAULT_AS_OF, make_sample, write_sample
+from tests.package_helpers import parts
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "sample_ledgers"
@@ -26,11 +26,6 @@ PREFIX_MODULE = {"INI": "initiation", "STK": "stakeholders", "PRO": "proposal", 
                  "REN": "renewals", "PAY": "receivables", "RSK": "risks"}
 SCHEMA_MISTAKES = {"SCH-003", "SCH-004", "SCH-005", "SCH-006", "SCH-007", "SCH-008", "SCH-009", "SCH-010",
                    "SET-001", "CAL-001"}
-
-
-def parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as archive:
-        return {name: archive.read(name) for name in sorted(archive.namelist())}
 
 
 @pytest.fixture(scope="module")

@@ -27,6 +27,7 @@ from kaxl.template import (
     write_template,
     write_templates,
 )
+from tests.package_helpers import parts
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -34,11 +35,6 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
     return write_template(tmp_path_factory.mktemp("tpl") / XLSX_NAME)
-
-
-def parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as archive:
-        return {name: archive.read(name) for name in sorted(archive.namelist())}
 
 
 def test_committed_template_is_current(template):

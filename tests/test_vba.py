@@ -9,12 +9,8 @@ read from the .xlsm's VML and must name Subs that exist.
 from __future__ import annotations
 
 import io
-import json
-import os
 import random
 import re
-import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -29,10 +25,9 @@ from kaxl.vba.compression import compress
 from kaxl.vba.modules import BUTTON_MACROS, BUTTONS, build_vba_project, kaxl_modules, subs
 from kaxl.vba.project import PROJECT_ID, decrypt, encrypt
 from kaxl.vba.xlsm import add_buttons_and_vba
+from tests.package_helpers import libreoffice_modules, libreoffice_ready
 
 ROOT = Path(__file__).resolve().parents[1]
-LO_SCRIPT = Path(__file__).parent / "tools" / "lo_list_macros.py"
-SYSTEM_PYTHON = "/usr/bin/python3"
 
 
 def _lf(text: str) -> str:
@@ -153,19 +148,9 @@ def test_committed_modules_match_the_installed_xlwings():
         assert _lf(vba_modules.source_text(filename)) == _lf(shipped[filename]), filename
 
 
-def _libreoffice_ready() -> bool:
-    if not shutil.which("soffice") or not os.path.exists(SYSTEM_PYTHON):
-        return False
-    return subprocess.run([SYSTEM_PYTHON, "-c", "import uno"], capture_output=True).returncode == 0
-
-
-@pytest.mark.skipif(not _libreoffice_ready(), reason="LibreOffice with python3-uno not installed")
+@pytest.mark.skipif(not libreoffice_ready(), reason="LibreOffice with python3-uno not installed")
 def test_libreoffice_lists_the_kaxl_module(xlsm, tmp_path):
-    done = subprocess.run([SYSTEM_PYTHON, str(LO_SCRIPT), str(xlsm), str(tmp_path / "profile")],
-                          capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, done.stderr
-    libraries = json.loads(done.stdout.strip().splitlines()[-1])
-    modules = {name: source for library in libraries.values() for name, source in library.items()}
+    modules = libreoffice_modules(xlsm, tmp_path / "profile")
     assert {"kaxl", "xlwings", "Dictionary"} <= set(modules)
     for macro in BUTTON_MACROS.values():
         assert f"Sub {macro}()" in modules["kaxl"]
