@@ -47,23 +47,34 @@ def records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
     return [dict(zip(columns, row)) for row in zip(*values)]
 
 
+def numeric_values(series: pd.Series) -> list[Any] | None:
+    """A numpy int/bool/float column as Python numbers with NaN → None; None for any other dtype.
+
+    Shared by the JSON document and the workbook tabs, which convert ~20k-row columns whole.
+    """
+    dtype = series.dtype
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "iubf":
+        return None
+    if dtype.kind != "f":  # tolist gives Python ints / bools
+        return series.tolist()
+    array = series.to_numpy()
+    out = array.astype(object)
+    out[np.isnan(array)] = None
+    return out.tolist()
+
+
 def _column(series: pd.Series) -> list[Any]:
     """One column as :func:`plain` would give each value, vectorised for the common dtypes."""
+    numbers = numeric_values(series)
+    if numbers is not None:
+        return numbers
     dtype = series.dtype
-    if isinstance(dtype, np.dtype):
-        if dtype.kind == "M":  # datetime64: ISO dates, NaT → None
-            array = series.to_numpy()
-            out = np.datetime_as_string(array, unit="D").astype(object)
-            out[np.isnat(array)] = None
-            return out.tolist()
-        if dtype.kind in "iub":  # tolist gives Python ints / bools
-            return series.tolist()
-        if dtype.kind == "f":
-            array = series.to_numpy()
-            out = array.astype(object)
-            out[np.isnan(array)] = None
-            return out.tolist()
-    elif isinstance(dtype, (pd.Int64Dtype, pd.BooleanDtype)):  # nullable ints / bools: Python values, NA → None
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":  # datetime64: ISO dates, NaT → None
+        array = series.to_numpy()
+        out = np.datetime_as_string(array, unit="D").astype(object)
+        out[np.isnat(array)] = None
+        return out.tolist()
+    if isinstance(dtype, (pd.Int64Dtype, pd.BooleanDtype)):  # nullable ints / bools: Python values, NA → None
         return series.to_numpy(dtype=object, na_value=None).tolist()
     objects = series.to_numpy(dtype=object)
     missing = pd.isna(objects)  # None, NaN, NaT, pd.NA: what plain() turns into None

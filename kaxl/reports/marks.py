@@ -119,23 +119,17 @@ def frame_rows(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> tuple[lis
 def _column_values(series: pd.Series) -> list[object]:
     """One column as cell values, converted a column at a time (the tabs have ~20k rows each):
     dates as ``datetime.date``, missing as None, numpy scalars as Python numbers."""
-    dtype = series.dtype
-    if isinstance(dtype, np.dtype):
-        if dtype.kind == "M":
-            days = series.dt.normalize()
-            out = np.array([None] * len(series), dtype=object)
-            present = days.notna().to_numpy()
-            out[present] = [d.date() for d in days[present]]
-            return out.tolist()
-        if dtype.kind in "iub":
-            return series.tolist()
-        if dtype.kind == "f":
-            array = series.to_numpy()
-            out = array.astype(object)
-            out[np.isnan(array)] = None
-            return out.tolist()
-    from kaxl.reports.jsonout import plain
+    from kaxl.reports.jsonout import numeric_values, plain
 
+    numbers = numeric_values(series)
+    if numbers is not None:
+        return numbers
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind == "M":
+        days = series.dt.normalize()
+        out = np.array([None] * len(series), dtype=object)
+        present = days.notna().to_numpy()
+        out[present] = [d.date() for d in days[present]]
+        return out.tolist()
     objects = series.to_numpy(dtype=object)
     missing = pd.isna(objects)  # what plain() turns into None, found for the whole column at once
     return [None if gone else (_cellable(v) if len(v) == 10 else v) if v.__class__ is str else _cellable(plain(v))
