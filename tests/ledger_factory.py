@@ -49,16 +49,22 @@ def write_ledger(path: str | Path, sheets: Mapping[str, Sequence[Mapping[str, An
         for r, row in enumerate(rows, start=title_rows + 1):
             for col, key_ in enumerate(columns):
                 value = row.get(key_)
-                if value is None:
-                    continue
-                if isinstance(value, dt.date):
-                    ws.write_datetime(r, col, dt.datetime(value.year, value.month, value.day), date_format)
-                elif isinstance(value, str):
-                    ws.write_string(r, col, value)
-                else:
-                    ws.write(r, col, value)
+                if value is not None:
+                    write_cell(ws, r, col, value, date_format)
     book.close()
     return path
+
+
+def write_cell(ws, row: int, col: int, value, date_format) -> None:
+    """One typed cell: dates as real Excel dates, text always as text (never a number or formula)."""
+    if isinstance(value, dt.datetime):
+        ws.write_datetime(row, col, value, date_format)
+    elif isinstance(value, dt.date):
+        ws.write_datetime(row, col, dt.datetime.combine(value, dt.time()), date_format)
+    elif isinstance(value, str):
+        ws.write_string(row, col, value)
+    else:
+        ws.write(row, col, value)
 
 
 def d(text: str) -> dt.date:

@@ -20,6 +20,7 @@ from python_calamine import CalamineWorkbook
 
 from kaxl.api import check_files
 from kaxl.reports.jsonout import dumps, to_document
+from tests.ledger_factory import write_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_ledgers" / "kaxl-sample.xlsx"
@@ -40,15 +41,8 @@ def write(path: Path, sheets: dict[str, list[list]]) -> Path:
         ws = book.add_worksheet(name)
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
-                if value in ("", None):
-                    continue
-                if isinstance(value, (dt.date, dt.datetime)):
-                    ws.write_datetime(r, c, value if isinstance(value, dt.datetime) else
-                                      dt.datetime.combine(value, dt.time()), dates)
-                elif isinstance(value, str):
-                    ws.write_string(r, c, value)
-                else:
-                    ws.write(r, c, value)
+                if value not in ("", None):
+                    write_cell(ws, r, c, value, dates)
     book.close()
     return path
 
