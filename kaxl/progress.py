@@ -24,9 +24,6 @@ STAGES: dict[str, tuple[str, str]] = {
     "digest": ("生成邮件", "composing the e-mails"),
 }
 
-Reporter = Callable[[str], None]
-
-
 class StageLines:
     """Prints ``[  4.1 s] 校验 / checking`` when a stage starts, and a final ``done`` line."""
 

@@ -666,7 +666,8 @@ def write_sample(rows: dict[str, list[dict[str, Any]]], path: str | os.PathLike[
     """
     import xlsxwriter
 
-    from kaxl.template import FIXED_CREATED, atomic_output, column_width, header_text
+    from kaxl.atomic import atomic_output
+    from kaxl.template import FIXED_CREATED, column_width, header_text
 
     path = Path(path)
     with atomic_output(path) as tmp:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kaxl.atomic import atomic_output
 from kaxl.sample import DEFAULT_AS_OF, DEFAULT_SEED, make_sample, write_sample
-from kaxl.template import atomic_output
 
 DEMO_PROJECTS = 40
 LEDGER_NAME = "kaxl-sample.xlsx"

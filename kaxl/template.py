@@ -13,16 +13,15 @@ committed ``workbook_templates/`` copy can be checked for staleness byte for byt
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import importlib
 import os
-import tempfile
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kaxl.atomic import atomic_output
 from kaxl.columns import SHEETS, SHEETS_BY_KEY, Column, Sheet
 from kaxl.ledger import TYPE_ZH
 from kaxl.rules import RULES
@@ -58,35 +57,6 @@ VbaHook = Callable[[Any, Any], Any]
 
 
 # ----------------------------------------------------------------------------------- helpers
-
-
-@contextlib.contextmanager
-def atomic_output(target: str | os.PathLike[str]) -> Iterator[Path]:
-    """A temp path in the target's directory, moved over the target only if the block succeeds.
-
-    The temp name keeps the target's extension (XlsxWriter checks it for .xlsm), and a reader
-    of the target sees the old file or the new one, never half of one.
-    """
-    target = Path(target)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
-    except OSError as exc:  # name the output the user asked for, not a folder or temp file
-        raise type(exc)(exc.errno, exc.strerror, str(target)) from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide the file from colleagues
-    try:
-        yield tmp
-        try:
-            os.replace(tmp, target)
-        except OSError as exc:  # Windows: the target is open in Excel
-            raise type(exc)(exc.errno, exc.strerror, str(target)) from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def display_width(text: str) -> int:

@@ -8,14 +8,13 @@ standalone xlwings VBA reads when a button is pressed (no add-in, no license key
 
 from __future__ import annotations
 
-import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
+from kaxl.atomic import atomic_write_text
 from kaxl.cli import friendly
 from kaxl.errors import KaxlError
 
@@ -36,11 +35,7 @@ def write_interpreter(conf: Path, interpreter: str, key: str) -> str:
     pattern = re.compile(rf'^\s*"{re.escape(key)}"\s*,')
     kept = [existing for existing in lines if not pattern.match(existing)]
     content = "\n".join([*kept, line]) + "\n"
-    conf.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=conf.parent, prefix=".xlwings-", suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(content)
-    os.replace(temp, conf)
+    atomic_write_text(conf, content)
     return line
 
 

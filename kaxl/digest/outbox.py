@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from kaxl.atomic import atomic_write_bytes, atomic_write_text
 from kaxl.digest.config import DigestConfig
 from kaxl.digest.mailer import Attachment, build_message, send_all
 from kaxl.digest.recipients import Digest, iso_week, plan
 from kaxl.digest.render import Rendered, render
-from kaxl.digest.state import DigestState, StateLock, atomic_write_bytes, atomic_write_text
+from kaxl.digest.state import DigestState, StateLock
 
 log = logging.getLogger("kaxl.digest")
 Clock = Callable[[], dt.datetime]

@@ -18,10 +18,11 @@ import os
 import secrets
 import socket
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from kaxl.atomic import atomic_write_text
 
 log = logging.getLogger("kaxl.digest")
 STATE_VERSION = 1
@@ -80,26 +81,6 @@ class DigestState:
 
     def save(self) -> None:
         atomic_write_text(self.path, json.dumps(self.data, ensure_ascii=False, indent=1, sort_keys=True))
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Temp file in the target directory, fsync, os.replace: readers see old or new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 class StateLock:

@@ -17,13 +17,13 @@ import os
 import posixpath
 import stat
 import struct
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+from kaxl.atomic import atomic_output
 from kaxl.errors import LedgerReadError
 from kaxl.ooxml.guard import check_part
 
@@ -134,26 +134,10 @@ class Package:
     # -- writing -------------------------------------------------------------------------
     def save(self, dst: str | os.PathLike[str]) -> None:
         """Write the package to ``dst`` atomically (never opens the source for writing)."""
-        dst = Path(dst)
-        try:
-            dst.parent.mkdir(parents=True, exist_ok=True)  # as the summary does: --out may name a new folder
-            handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by the with below; unlinked on failure
-                dir=dst.parent, prefix=f".~{dst.stem[:40]}.", suffix=".tmp", delete=False)
-        except OSError as exc:  # the folder is missing or not writable: name the output, not a temp file
-            raise type(exc)(exc.errno, exc.strerror, str(dst)) from exc
-        try:
-            with handle, open(self.path, "rb") as source:
-                self._write_zip(handle, source)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(handle.name, stat.S_IMODE(os.stat(self.path).st_mode) | stat.S_IWUSR | stat.S_IRUSR)
-            os.replace(handle.name, dst)
-        except OSError as exc:  # name the file the user asked for, not our temp file
-            Path(handle.name).unlink(missing_ok=True)
-            raise type(exc)(exc.errno, exc.strerror, str(dst)) from exc
-        except BaseException:
-            Path(handle.name).unlink(missing_ok=True)
-            raise
+        with atomic_output(dst) as tmp:  # --out may name a new folder; a failure leaves nothing
+            with open(tmp, "wb") as out, open(self.path, "rb") as source:
+                self._write_zip(out, source)
+            os.chmod(tmp, stat.S_IMODE(os.stat(self.path).st_mode) | stat.S_IWUSR | stat.S_IRUSR)
 
     def _write_zip(self, out, source) -> None:
         central: list[bytes] = []

@@ -20,11 +20,11 @@ from typing import Any
 import xlsxwriter
 
 from kaxl import __version__
+from kaxl.atomic import atomic_output
 from kaxl.gcpause import paused_gc
 from kaxl.reports import summary_data as data
 from kaxl.reports import summary_rows
 from kaxl.reports.summary_data import Table
-from kaxl.template import atomic_output
 
 FONT = "Microsoft YaHei"  # Windows' CJK UI font; LibreOffice falls back to Noto Sans CJK
 NAVY, GREY = "#1F3864", "#F2F2F2"
