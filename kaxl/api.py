@@ -1,25 +1,69 @@
-"""The library front door: what each CLI command and Excel button calls."""
+"""The library front door: what each CLI command and Excel button calls.
+
+Light on purpose: pandas, pandera and the rules are imported by :func:`check_files` itself,
+on the main thread *while* the reader threads parse the workbooks. calamine and zlib parse
+without holding the GIL, so the ~1 s of imports and pandera set-up a fresh process needs
+overlaps the read instead of following it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
-from kaxl.engine import CheckResult, run_check
-from kaxl.ledger import read_ledger
+if TYPE_CHECKING:
+    from kaxl.engine import CheckResult
+
+CHECK_MODULES = ("kaxl.engine", "kaxl.ledger", "kaxl.validators.schema", "kaxl.validators.references",
+                 "kaxl.settings", "kaxl.workdays", "kaxl.enrich", "kaxl.kpis")
 
 
 def check_files(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str], as_of: dt.date,
-                progress: Callable[[str], None] | None = None) -> CheckResult:
+                progress: Callable[[str], None] | None = None, *, prepare: Sequence[str] = ()) -> CheckResult:
     """Read the ledgers once and run every check on them as one portfolio.
 
     ``progress``, when given, is called with ``"read"`` and then ``"check"`` as each stage starts
-    (the CLI shows them on a terminal; see :mod:`kaxl.progress`).
+    (the CLI shows them on a terminal; see :mod:`kaxl.progress`). ``prepare`` names modules the
+    caller will use next (the summary writer, say): they are imported during the read as well.
     """
+    from kaxl.gcpause import paused_gc
+    from kaxl.workbook import load_workbook
+
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
     if progress:
         progress("read")
-    ledger = read_ledger(paths)
+    with paused_gc(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="kaxl-read") as pool:
+        # millions of cell values, none of them cyclic garbage: no collector passes
+        loading = pool.submit(lambda: [(str(p), load_workbook(p)) for p in paths])
+        try:
+            prepare_check(prepare)
+        finally:
+            workbooks = loading.result()  # a LedgerReadError of the read wins over anything else
+        from kaxl.ledger import build_ledger
+
+        ledger = build_ledger(workbooks)
+    from kaxl.engine import run_check
+
     if progress:
         progress("check")
     return run_check(ledger, as_of)
+
+
+def prepare_check(also: Sequence[str] = ()) -> None:
+    """Import every module the check uses (and ``also``) and set pandera up for validating.
+
+    Only time moves: the same work would happen on first use. pandera registers its backends
+    (and imports its strategy modules) on the first ``validate``, so an empty frame is validated.
+    """
+    from kaxl.engine import SOP_MODULES
+
+    for name in (*CHECK_MODULES, *SOP_MODULES, *also):
+        importlib.import_module(name)
+    from kaxl.validators.schema import prepare_schemas
+
+    prepare_schemas()

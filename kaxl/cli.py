@@ -129,10 +129,12 @@ def check(ledgers: tuple[Path, ...], as_of: str | None, as_json: bool, lang: str
     """
     from kaxl.api import check_files
     from kaxl.progress import stage_lines
-    from kaxl.reports.console import render
 
     progress = stage_lines()
-    result = check_files(ledgers, parse_as_of(as_of), progress)
+    result = check_files(ledgers, parse_as_of(as_of), progress,
+                         prepare=("kaxl.reports.jsonout",) if as_json else ("kaxl.reports.console",))
+    from kaxl.reports.console import render
+
     if as_json:
         from kaxl.reports.jsonout import dumps_bytes, to_document
 

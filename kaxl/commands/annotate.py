@@ -8,6 +8,8 @@ import click
 
 from kaxl.cli import as_of_option, friendly, parse_as_of
 
+ANNOTATE_MODULES = ("kaxl.reports.annotate", "kaxl.reports.annotate_package", "kaxl.reports.marks")
+
 
 @click.command("annotate")
 @click.argument("ledger", type=click.Path(dir_okay=False, path_type=Path))
@@ -25,13 +27,15 @@ def command(ledger: Path, out: Path | None, as_of: str | None) -> None:
     """
     from kaxl.api import check_files
     from kaxl.progress import stage_lines
-    from kaxl.reports.annotate import annotate_ledger, default_output
+    from kaxl.reports.annotate import annotate_ledger, check_output_path, default_output
 
+    target = out or default_output(ledger)
+    check_output_path(ledger, target)  # before the read: a wrong --out fails at once
     progress = stage_lines()
-    result = check_files([ledger], parse_as_of(as_of), progress)
+    result = check_files([ledger], parse_as_of(as_of), progress, prepare=ANNOTATE_MODULES)
     if progress:
         progress("annotate")
-    target = annotate_ledger(result, ledger, out or default_output(ledger))
+    target = annotate_ledger(result, ledger, target)
     if progress:
         progress.done()
     counts = result.counts

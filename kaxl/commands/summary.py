@@ -27,7 +27,6 @@ def command(ledgers: tuple[Path, ...], out: Path, as_of: str | None) -> None:
     """
     from kaxl.api import check_files
     from kaxl.progress import stage_lines
-    from kaxl.reports.summary import write_summary
 
     if out.suffix.lower() != ".xlsx":
         raise KaxlError(f"汇总文件须为 .xlsx：{out.name}", f"The summary must be an .xlsx file: {out.name}", file=str(out))
@@ -38,7 +37,9 @@ def command(ledgers: tuple[Path, ...], out: Path, as_of: str | None) -> None:
             raise KaxlError("输出文件不能与台账相同：kaxl 从不覆盖您的台账。", "The output cannot be a ledger: kaxl never "
                             "overwrites your ledger.", file=str(ledger))
     progress = stage_lines()
-    result = check_files(list(ledgers), parse_as_of(as_of), progress)
+    result = check_files(list(ledgers), parse_as_of(as_of), progress, prepare=("kaxl.reports.summary",))
+    from kaxl.reports.summary import write_summary
+
     if progress:
         progress("summary")
     target = write_summary(result, out, sources=[str(p) for p in ledgers])

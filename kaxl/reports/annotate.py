@@ -1,5 +1,8 @@
 """`kaxl annotate`: a copy of the ledger with the findings marked on their cells, nothing lost.
 
+This module imports nothing heavy at the top, so the command can check its output path
+before the ledger is read (the markup modules come with :func:`annotate_ledger`).
+
 The content (which cells, which notes, which tabs) comes from :mod:`kaxl.reports.marks`; the
 bytes are written by the XML-level patcher in :mod:`kaxl.reports.annotate_package`, which
 copies every part it does not need to change byte for byte (openpyxl's load/save would drop
@@ -13,17 +16,6 @@ from pathlib import Path
 
 from kaxl.errors import KaxlError
 from kaxl.gcpause import paused_gc
-from kaxl.reports.marks import (
-    ALERTS_COLUMNS,
-    ALERTS_TITLE,
-    FINDINGS_HEADER,
-    FINDINGS_TITLE,
-    SCORES_COLUMNS,
-    SCORES_TITLE,
-    findings_rows,
-    frame_rows,
-    marks_for,
-)
 
 
 def default_output(ledger: Path) -> Path:
@@ -60,6 +52,17 @@ def annotate_ledger(result, ledger: str | os.PathLike[str], out: str | os.PathLi
 
 def _annotate(result, ledger: Path, out: Path) -> None:
     from kaxl.reports.annotate_package import CellMark, NewSheet, annotate_package
+    from kaxl.reports.marks import (
+        ALERTS_COLUMNS,
+        ALERTS_TITLE,
+        FINDINGS_HEADER,
+        FINDINGS_TITLE,
+        SCORES_COLUMNS,
+        SCORES_TITLE,
+        findings_rows,
+        frame_rows,
+        marks_for,
+    )
 
     marks = [CellMark(m.sheet, m.cell, m.severity, m.note) for m in marks_for(result.findings, ledger)]
     finding_rows = findings_rows(result.findings, ledger)

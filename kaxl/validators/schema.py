@@ -207,3 +207,12 @@ def _lost_reason(ledger: Ledger) -> list[Finding]:
     return [make("SCH-003", "项目状态为“输单”，必须填写「输单原因」，便于复盘。",
                  "The project is lost: 'Lost reason' is required, for the review.",
                  **ledger.locate("projects", i, "lost_reason")) for i in missing]
+
+
+def prepare_schemas() -> None:
+    """Build every sheet's schema and let pandera register its backends (first ``validate``)."""
+    import pandera.pandas as pa
+
+    for spec in SHEETS:
+        schema_for(spec)
+    pa.DataFrameSchema({}).validate(pd.DataFrame())
