@@ -228,3 +228,44 @@ def test_fast_rows_keep_hostile_text_as_text(tmp_path: Path) -> None:
     ws = load_workbook(fast)["项目 Projects"]
     customers = [ws.cell(r, 2).value for r in range(4, 4 + len(hostile))]
     assert "_x0041_" in customers and "<b>&amp;</b>" in customers and "x" * 32767 in customers
+
+
+def test_rich_text_shaped_ledger_text_stays_text(tmp_path: Path) -> None:
+    """XlsxWriter writes a shared string shaped like ``<r>…</r>`` unescaped, as rich text; the
+    summary's string table writes every ledger value as text, read back by two readers as typed."""
+    import zipfile
+
+    import xlsxwriter.workbook
+
+    shaped = ["<r><t>注入</t></r>", "<r>x</r>", "<r><rPr><b/></rPr><t>粗体</t></r>"]
+    # (set on the result: the test ledger is itself written by XlsxWriter, which would store these as rich text)
+    ledger = write_ledger(tmp_path / "r.xlsx", {"projects": [
+        {"project_id": f"KA-2026-00{i:02d}", "customer": f"客户{i}", "account_manager": "张伟", "stage": "initiation",
+         "status": "active", "lead_date": d("2026-11-10"), "estimated_amount": 100000} for i in range(1, 4)]})
+    result = check_files([ledger], AS_OF)
+    result.projects["customer"] = shaped
+    out = write_summary(result, tmp_path / "s.xlsx", generated_at=NOW)
+    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile  # the deflate level was only lent for the write
+    with zipfile.ZipFile(out) as package:
+        sst = package.read("xl/sharedStrings.xml").decode()
+    assert "<si><r>" not in sst and "<si><t>&lt;r&gt;&lt;t&gt;注入&lt;/t&gt;&lt;/r&gt;</t></si>" in sst
+    assert sorted(row[1] for row in rows(out, "项目 Projects")[3:6]) == sorted(shaped)
+    ws = load_workbook(out)["项目 Projects"]
+    assert sorted(ws.cell(r, 2).value for r in range(4, 7)) == sorted(shaped)
+
+
+def test_parts_are_deflated_at_kaxls_level(summary: Path) -> None:
+    """Level 3 (as the annotated copy), not zlib's default 6: the big summary packs 2× faster."""
+    import zipfile
+    import zlib
+
+    from kaxl.reports.summary_rows import DEFLATE_LEVEL
+
+    with zipfile.ZipFile(summary) as package:
+        info = package.getinfo("xl/sharedStrings.xml")
+        data = package.read(info)
+    sizes = {}
+    for level in (DEFLATE_LEVEL, 6):
+        packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+        sizes[level] = len(packer.compress(data) + packer.flush())
+    assert sizes[DEFLATE_LEVEL] != sizes[6] and info.compress_size == sizes[DEFLATE_LEVEL]

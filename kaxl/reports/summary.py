@@ -38,15 +38,17 @@ def write_summary(result, out_path: str | os.PathLike[str], *, sources: Sequence
                   generated_at: dt.datetime | None = None, fast: bool = True) -> Path:
     """Write the summary workbook of ``result`` to ``out_path`` atomically and return the path.
 
-    ``fast=False`` writes every cell through XlsxWriter's own API (the reference the fast
-    row renderer of :mod:`kaxl.reports.summary_rows` is tested against).
+    ``fast=False`` writes every cell and the whole package through XlsxWriter's own code (the
+    reference the fast writers of :mod:`kaxl.reports.summary_rows` are tested against).
     """
     out_path = Path(out_path)
     files = [str(s) for s in (sources if sources is not None else getattr(result.ledger, "files", []) or [])]
     generated_at = generated_at or dt.datetime.now().astimezone()
     with paused_gc(), atomic_output(out_path) as tmp:  # a million cell strings, none cyclic: no
         # collector passes over the check's large heap while they are made (~1.5 s on 20k projects)
-        book = xlsxwriter.Workbook(str(tmp), {
+        fast = fast and summary_rows.supported()
+        workbook_class = summary_rows.BlockWorkbook if fast else xlsxwriter.Workbook
+        book = workbook_class(str(tmp), {
             "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
             "default_date_format": "yyyy-mm-dd", "remove_timezone": True, "in_memory": True})
         # (not constant_memory: it cannot hold tables; in_memory skips temp files per sheet)

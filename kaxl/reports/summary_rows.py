@@ -10,18 +10,32 @@ and then this block. Strings still go through the workbook's shared-string table
 format is XlsxWriter's own, so the part is what XlsxWriter would have written, minus its
 optional ``spans`` hints. Ledger text is only ever a shared string (never a formula).
 
+The shared-string table is written the same way (:class:`TextSharedStrings`: one escape pass
+over all strings instead of two regex substitutions and a method call per string) and parts
+are deflated at level 3, not zlib's default 6 (:class:`BlockWorkbook`): on the 20,000-project
+summary that takes ~1 s off a 2.5 s packaging step for a 15 % larger file.
+
 Only private XlsxWriter hooks that have been stable for years are used (``_write_rows``,
-``fh``, ``str_table``, ``hyperlinks``, ``_convert_date_time``); :func:`supported` checks for them, and the summary
-falls back to per-cell writes when a future XlsxWriter lacks one.
+``fh``, ``str_table``, ``hyperlinks``, ``_convert_date_time``, ``_get_packager``,
+``_write_shared_strings_file``, ``_write_sst_strings``, the ``ZipFile`` name in
+``xlsxwriter.workbook``); :func:`supported` checks for them, and the summary falls back to
+XlsxWriter's own writers when a future XlsxWriter lacks one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Sequence
+import re
+import zipfile
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from xlsxwriter.utility import xl_col_to_name, xl_range
+import xlsxwriter
+import xlsxwriter.workbook
+from xlsxwriter.packager import Packager
+from xlsxwriter.sharedstrings import SharedStrings
+from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name, xl_range
 from xlsxwriter.worksheet import Worksheet
 
 try:  # the URL parser XlsxWriter's write_url uses (xlsxwriter ≥ 3.2)
@@ -31,6 +45,74 @@ except ImportError:  # pragma: no cover - older XlsxWriter: per-cell path
 
 MAX_TEXT = 32767
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+DEFLATE_LEVEL = 3  # as the annotated copy (kaxl.ooxml.package): ~2.3× faster than 6, 15 % larger
+_JOIN = "\ue000"  # a private-use character: legal XML, untouched by escaping
+# what XlsxWriter's per-string path would change besides &, <, >: control characters, text
+# looking like an _xHHHH_ escape, the two non-characters
+_NEEDS_STRING_ESCAPE = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+
+
+class BlockWorkbook(xlsxwriter.Workbook):
+    """An XlsxWriter workbook whose package is written with the faster shared strings and deflate."""
+
+    def _get_packager(self) -> Packager:
+        return _TextPackager()
+
+    def _store_workbook(self) -> None:
+        with _deflate_level(DEFLATE_LEVEL):
+            super()._store_workbook()
+
+
+@contextlib.contextmanager
+def _deflate_level(level: int) -> Iterator[None]:
+    """XlsxWriter's ``ZipFile`` writes each part at zlib's default level; lend it one that takes ``level``.
+
+    XlsxWriter hands ``writestr`` its own ``ZipInfo``, for which a ``ZipFile``'s compresslevel
+    does not apply; ``writestr``'s ``compresslevel`` argument does.
+    """
+    original = xlsxwriter.workbook.ZipFile
+
+    class LeveledZipFile(zipfile.ZipFile):
+        def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):  # type: ignore[override]
+            super().writestr(zinfo_or_arcname, data, compress_type, level if compresslevel is None else compresslevel)
+
+    xlsxwriter.workbook.ZipFile = LeveledZipFile  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        xlsxwriter.workbook.ZipFile = original  # type: ignore[misc]
+
+
+class _TextPackager(Packager):
+    def _write_shared_strings_file(self) -> None:
+        if not self.workbook.str_table.count:
+            return
+        sst = TextSharedStrings()
+        sst.string_table = self.workbook.str_table
+        sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+        sst._assemble_xml_file()
+
+
+class TextSharedStrings(SharedStrings):
+    """The shared-string table, every entry written as plain text.
+
+    XlsxWriter's writer runs two regex substitutions, a whitespace regex and an escape per
+    string, and writes a string that starts with ``<r>`` and ends with ``</r>`` unescaped, as
+    rich text. kaxl writes no rich text, and a ledger value shaped like that must stay text
+    (SPEC §6), so every entry is escaped here. When no string needs more than ``&<>`` escaped
+    (nearly always), all are escaped in one pass over the joined text.
+    """
+
+    def _write_sst_strings(self) -> None:
+        strings = self.string_table.string_array
+        blob = _JOIN.join(strings)
+        if strings and blob.count(_JOIN) == len(strings) - 1 and _NEEDS_STRING_ESCAPE.search(blob) is None:
+            texts = blob.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").split(_JOIN)
+        else:
+            texts = [self._escape_data(self._escape_control_characters(s)) for s in strings]
+        self.fh.write("".join(
+            f'<si><t xml:space="preserve">{t}</t></si>' if _preserve_whitespace(t) else f"<si><t>{t}</t></si>"
+            for t in texts))
 
 
 class BlockSheet(Worksheet):
@@ -75,8 +157,11 @@ class BlockSheet(Worksheet):
 
 def supported() -> bool:
     """Whether this XlsxWriter has the hooks :class:`BlockSheet` relies on."""
-    return Url is not None and all(
-        hasattr(Worksheet, name) for name in ("_write_rows", "_check_dimensions", "_convert_date_time"))
+    return (Url is not None
+            and all(hasattr(Worksheet, name) for name in ("_write_rows", "_check_dimensions", "_convert_date_time"))
+            and hasattr(xlsxwriter.Workbook, "_get_packager") and hasattr(xlsxwriter.Workbook, "_store_workbook")
+            and hasattr(xlsxwriter.workbook, "ZipFile") and hasattr(Packager, "_write_shared_strings_file")
+            and hasattr(SharedStrings, "_write_sst_strings"))
 
 
 def _serial(value: dt.datetime | dt.date) -> float:
