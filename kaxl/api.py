@@ -14,7 +14,6 @@ import datetime as dt
 import importlib
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -33,19 +32,12 @@ def check_files(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str]
     caller will use next (the summary writer, say): they are imported during the read as well.
     """
     from kaxl.gcpause import paused_gc
-    from kaxl.workbook import load_workbook
+    from kaxl.workbook import load_workbooks
 
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
     if progress:
         progress("read")
-    with paused_gc(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="kaxl-read") as pool:
-        # millions of cell values, none of them cyclic garbage: no collector passes
-        loading = pool.submit(lambda: [(str(p), load_workbook(p)) for p in paths])
-        try:
-            prepare_check(prepare)
-        finally:
-            workbooks = loading.result()  # a LedgerReadError of the read wins over anything else
+    with paused_gc():  # millions of cell values, none of them cyclic garbage: no collector passes
+        workbooks = load_workbooks(paths, meanwhile=lambda: prepare_check(prepare))
         from kaxl.ledger import build_ledger
 
         ledger = build_ledger(workbooks)

@@ -25,7 +25,7 @@ from kaxl.columns import SHEETS, Column, Sheet, sheet
 from kaxl.findings import Finding, cell_ref, make, quote
 from kaxl.gcpause import paused_gc
 from kaxl.normalize import EXCEL_ERRORS, clean_text, normalize_column
-from kaxl.workbook import RawSheet, load_workbook
+from kaxl.workbook import RawSheet, load_workbooks
 
 HEADER_SCAN_ROWS = 30
 META_COLUMNS = ("_src", "_row")
@@ -92,10 +92,8 @@ class Ledger:
 
 def read_ledger(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str]) -> Ledger:
     """Read every workbook of a portfolio into one :class:`Ledger` (raises only LedgerReadError)."""
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
     with paused_gc():  # millions of cell values, none of them cyclic garbage
-        return build_ledger([(str(p), load_workbook(p)) for p in paths])
+        return build_ledger(load_workbooks(paths))
 
 
 def build_ledger(workbooks: Sequence[tuple[str, list[RawSheet]]]) -> Ledger:

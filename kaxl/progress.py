@@ -24,6 +24,7 @@ STAGES: dict[str, tuple[str, str]] = {
     "digest": ("生成邮件", "composing the e-mails"),
 }
 
+
 class StageLines:
     """Prints ``[  4.1 s] 校验 / checking`` when a stage starts, and a final ``done`` line."""
 

@@ -13,6 +13,7 @@ import posixpath
 import re
 import zipfile
 from collections import deque
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,28 @@ class RawSheet:
     hidden: bool = False
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row0, col0) -> "#N/A"
     uncached_formulas: set[tuple[int, int]] = field(default_factory=set)  # (row0, col0)
+
+
+def load_workbooks(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
+                   meanwhile: Callable[[], object] | None = None) -> list[tuple[str, list[RawSheet]]]:
+    """(path, sheets) for every workbook of a portfolio, in order.
+
+    ``meanwhile`` runs on the calling thread while a worker thread loads: calamine and zlib
+    parse without the GIL, so work that does not need the sheets (the check's imports, say)
+    can run beside the read instead of after it. An error of the read wins over one of
+    ``meanwhile``.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    if meanwhile is None:
+        return [(str(p), load_workbook(p)) for p in paths]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kaxl-read") as pool:
+        loading = pool.submit(lambda: [(str(p), load_workbook(p)) for p in paths])
+        try:
+            meanwhile()
+        finally:
+            workbooks = loading.result()
+    return workbooks
 
 
 def load_workbook(path: str | os.PathLike[str]) -> list[RawSheet]:

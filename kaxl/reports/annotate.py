@@ -51,27 +51,16 @@ def annotate_ledger(result, ledger: str | os.PathLike[str], out: str | os.PathLi
 
 
 def _annotate(result, ledger: Path, out: Path) -> None:
+    from kaxl.reports import marks as tabs
     from kaxl.reports.annotate_package import CellMark, NewSheet, annotate_package
-    from kaxl.reports.marks import (
-        ALERTS_COLUMNS,
-        ALERTS_TITLE,
-        FINDINGS_HEADER,
-        FINDINGS_TITLE,
-        SCORES_COLUMNS,
-        SCORES_TITLE,
-        findings_rows,
-        frame_rows,
-        marks_for,
-    )
 
-    marks = [CellMark(m.sheet, m.cell, m.severity, m.note) for m in marks_for(result.findings, ledger)]
-    finding_rows = findings_rows(result.findings, ledger)
-    score_header, score_rows = frame_rows(result.projects, SCORES_COLUMNS)
-    alert_header, alert_rows = frame_rows(result.alerts, ALERTS_COLUMNS)
+    marks = [CellMark(m.sheet, m.cell, m.severity, m.note) for m in tabs.marks_for(result.findings, ledger)]
+    score_header, score_rows = tabs.frame_rows(result.projects, tabs.SCORES_COLUMNS)
+    alert_header, alert_rows = tabs.frame_rows(result.alerts, tabs.ALERTS_COLUMNS)
     new_sheets = [
-        NewSheet(FINDINGS_TITLE, FINDINGS_HEADER, finding_rows, link_column=0,
+        NewSheet(tabs.FINDINGS_TITLE, tabs.FINDINGS_HEADER, tabs.findings_rows(result.findings, ledger), link_column=0,
                  widths=[0, 0, 0, 0, 0, 0, 0, 60, 60]),  # 0: fit to the text; messages wrap at 60
-        NewSheet(SCORES_TITLE, score_header, score_rows),
-        NewSheet(ALERTS_TITLE, alert_header, alert_rows),
+        NewSheet(tabs.SCORES_TITLE, score_header, score_rows),
+        NewSheet(tabs.ALERTS_TITLE, alert_header, alert_rows),
     ]
     annotate_package(ledger, out, marks, new_sheets)
