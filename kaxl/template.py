@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from typing import Any
 from kaxl.atomic import atomic_output
 from kaxl.columns import SHEETS, SHEETS_BY_KEY, Column, Sheet
 from kaxl.ledger import TYPE_ZH
+from kaxl.ooxml.textwidth import display_width  # CJK and full-width characters take two units
 from kaxl.rules import RULES
 from kaxl.settings import SETTINGS, SettingDef, format_default
 
@@ -57,11 +57,6 @@ VbaHook = Callable[[Any, Any], Any]
 
 
 # ----------------------------------------------------------------------------------- helpers
-
-
-def display_width(text: str) -> int:
-    """Excel column width of a string: CJK and full-width characters take two units."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def header_text(column: Column) -> str:
