@@ -1,3 +1,3 @@
-from kaxl.cli import main
+from kaxl.cli import run
 
-main()
+run()

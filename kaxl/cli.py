@@ -7,6 +7,7 @@ languages; anything unexpected is reported as an internal error with a hint, not
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
 import sys
@@ -173,5 +174,32 @@ def _register_commands() -> None:
 
 _register_commands()
 
+
+def run() -> None:
+    """The ``kaxl`` console script: :func:`main`, then leave without freeing the heap piece by piece.
+
+    After a 20,000-project check the interpreter's teardown frees millions of objects one at a
+    time (0.45 s of a 12 s summary, measured); the operating system takes the whole process
+    back at once. Nothing is pending when a command returns — every file kaxl writes is closed
+    and in place (written atomically), thread pools are joined; the ``atexit`` handlers still
+    run and the output streams are flushed. Tests call :func:`main` (through click's runner).
+    """
+    try:
+        main()
+        code: int | str | None = 0
+    except SystemExit as exc:
+        code = exc.code
+    if isinstance(code, str):  # sys.exit("message"): Python prints it and exits 1
+        print(code, file=sys.stderr)
+        code = 1
+    getattr(atexit, "_run_exitfuncs", lambda: None)()  # what a normal exit runs first (CPython)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (kaxl check | head): nothing more to say
+            pass
+    os._exit(code or 0)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()
