@@ -92,6 +92,9 @@ def _float(value: int | float) -> float:
 
 
 def norm_text(value: object) -> Any:
+    if value.__class__ is str:  # nearly every cell: cleaned once, not again by is_blank
+        text = clean_text(value)  # type: ignore[arg-type]
+        return None if not text else UNREADABLE if text in EXCEL_ERRORS else text
     if is_blank(value):
         return None
     if isinstance(value, str):
@@ -127,6 +130,10 @@ def _date_or_unreadable(year: int, month: int, day: int) -> Any:
 
 def norm_date(value: object) -> Any:
     """Real Excel dates, serial numbers, 2026-03-05, 2026/3/5, 2026.3.5, 2026年3月5日, 20260305."""
+    if value.__class__ is dt.date:  # what calamine hands over for a date cell
+        return value
+    if value.__class__ is str:
+        return _date_from_text(clean_text(value))  # type: ignore[arg-type]
     if is_blank(value):
         return None
     if isinstance(value, dt.datetime):
@@ -147,7 +154,13 @@ def norm_date(value: object) -> Any:
         return UNREADABLE
     if not isinstance(value, str):
         return UNREADABLE
-    text = clean_text(value)
+    return _date_from_text(clean_text(value))
+
+
+def _date_from_text(text: str) -> Any:
+    """:func:`norm_date` of a cell's text, already cleaned."""
+    if not text:
+        return None
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
         if match:
@@ -158,11 +171,16 @@ def norm_date(value: object) -> Any:
 
 
 _MONEY_RE = re.compile(r"^([-+]?\d+(?:\.\d+)?)\s*(万|亿|千|w|W|k|K)?$")
+_MONEY_NOISE = re.compile(r"[¥￥$,\s]|RMB|CNY|人民币")
 _MULTIPLIER = {None: 1.0, "千": 1e3, "k": 1e3, "K": 1e3, "万": 1e4, "w": 1e4, "W": 1e4, "亿": 1e8}
 
 
 def norm_number(value: object) -> Any:
     """Money and plain numbers: 1,200,000 · ¥1,200,000.00 · 120万 · 1.2亿 · １２０万 → yuan."""
+    if value.__class__ is float:  # a number cell: calamine's float (NaN is an empty cell)
+        return None if math.isnan(value) else UNREADABLE if math.isinf(value) else value  # type: ignore[arg-type]
+    if value.__class__ is str:
+        return _number_from_text(clean_text(value))  # type: ignore[arg-type]
     if is_blank(value):
         return None
     if isinstance(value, bool):
@@ -172,11 +190,17 @@ def norm_number(value: object) -> Any:
         return UNREADABLE if math.isnan(number) or math.isinf(number) else number
     if not isinstance(value, str):
         return UNREADABLE
-    text = clean_text(value)
+    return _number_from_text(clean_text(value))
+
+
+def _number_from_text(text: str) -> Any:
+    """:func:`norm_number` of a cell's text, already cleaned."""
+    if not text:
+        return None
     negative = text.startswith("(") and text.endswith(")")
     if negative:
         text = text[1:-1]
-    text = re.sub(r"[¥￥$,\s]|RMB|CNY|人民币", "", text)
+    text = _MONEY_NOISE.sub("", text)
     text = text.removesuffix("元").removesuffix("整")
     match = _MONEY_RE.match(text)
     if not match:
