@@ -25,6 +25,7 @@ XlsxWriter's own writers when a future XlsxWriter lacks one.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import re
 import zipfile
@@ -204,6 +205,7 @@ def write_block(ws: BlockSheet, first_row: int, rows: Sequence[Sequence[Any]], f
         append = cells.append
         if j in special:
             targets = links.get(j)
+            parsed: dict[str, Any] = {}
             for n, row in enumerate(rows):
                 value = row[j] if j < len(row) else None
                 if value is None:
@@ -212,7 +214,7 @@ def write_block(ws: BlockSheet, first_row: int, rows: Sequence[Sequence[Any]], f
                 ref = letter + numbers[n]
                 target = targets[n] if targets is not None else None
                 if target and len(target) <= max_url and isinstance(value, str) and ws.hlink_count < 65530:
-                    url = Url(target)
+                    url = _url(target, parsed)
                     url._text = value[:MAX_TEXT]
                     ws.hlink_count += 1
                     ws.hyperlinks[first_row + n][j] = url
@@ -239,6 +241,25 @@ def write_block(ws: BlockSheet, first_row: int, rows: Sequence[Sequence[Any]], f
         opening = f'<row r="{numbers[n]}" ht="{height:g}" customHeight="1">' if height else f'<row r="{numbers[n]}">'
         out.append(opening + "".join(cells) + "</row>")
     ws._check_dimensions(first_row + len(rows) - 1, ncols - 1)
+
+
+def _url(target: str, parsed: dict[str, Any]) -> Any:
+    r"""``Url(target)``, parsed once per linked file: a finding links ``external:file#'Sheet'!F12``.
+
+    The Url of a file's first link is copied for the file's other cells with only the anchor
+    changed — exactly what parsing would give, as XlsxWriter takes the anchor verbatim (after
+    ``/`` → ``\``, which no sheet name or cell address contains). Anything else is parsed.
+    """
+    head, sep, anchor = target.partition("#")
+    template = parsed.get(head) if sep and target.startswith("external:") and "/" not in anchor else None
+    if template is None:
+        url = Url(target)
+        if sep and target.startswith("external:") and "/" not in anchor and url._anchor == anchor:
+            parsed[head] = url
+        return url
+    url = copy.copy(template)
+    url._original_url, url._anchor = target, anchor
+    return url
 
 
 def _cell(ref: str, value: Any, style: str, is_numeric: bool, sst, convert) -> str:
