@@ -269,3 +269,15 @@ def test_parts_are_deflated_at_kaxls_level(summary: Path) -> None:
         packer = zlib.compressobj(level, zlib.DEFLATED, -15)
         sizes[level] = len(packer.compress(data) + packer.flush())
     assert sizes[DEFLATE_LEVEL] != sizes[6] and info.compress_size == sizes[DEFLATE_LEVEL]
+
+
+def test_block_row_heights_match_the_per_cell_line_count() -> None:
+    from kaxl.reports.summary import _heights, _lines
+
+    pool = ["", "a", "项目逾期", "x\ny", "很长的中文消息" * 20, "mixed 中文 and english " * 5, None, 3.5, "\n\n\n",
+            "é" * 70, "😀" * 30, "逾" * 500]
+    rows = [[a, b] for a in pool for b in pool]
+    wrapped = [(0, 40.0), (1, 60.0)]
+    expected = [13.5 * n if (n := max(_lines(row[j], w) for j, w in wrapped)) > 1 else None for row in rows]
+    assert _heights(rows, wrapped) == expected
+    assert {h for h in expected} >= {None, 13.5 * 15}  # both ends of the range are exercised

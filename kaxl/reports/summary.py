@@ -280,13 +280,8 @@ class _Summary:
             ws.write_string(header_row + 1, 0, "（无 none）", fmt["text"])
         numeric = [c.kind in ("number", "money", "pct", "ratio", "int", "date") for c in table.columns]
         if isinstance(ws, summary_rows.BlockSheet):
-            heights = None
-            if wrapped:  # Excel does not grow rows for wrapped text on open: set the height
-                heights = [None] * len(table.rows)
-                for n, row in enumerate(table.rows):
-                    lines = max(_lines(row[j], width) for j, width in wrapped)
-                    if lines > 1:
-                        heights[n] = 13.5 * lines
+            # Excel does not grow rows for wrapped text on open: set the height
+            heights = _heights(table.rows, wrapped) if wrapped else None
             summary_rows.write_block(ws, header_row + 1, table.rows, formats, numeric, heights=heights,
                                      links=link_by_col, link_format=fmt["link"], rag_columns=rag_columns,
                                      rag_formats={text: fmt["rag"][status] for text, status in rag_names.items()},
@@ -451,6 +446,26 @@ def _lines(value: Any, width: float) -> int:
     chars = len(value)
     columns = chars + (len(value.encode("utf-8")) - chars) / 2
     return min(int(columns // max(width - 2, 1)) + 1 + value.count("\n"), 15)
+
+
+def _heights(rows: Sequence[Sequence[Any]], wrapped: Sequence[tuple[int, float]]) -> list[float | None]:
+    """Each row's height for its wrapped columns: :func:`_lines` of every row, a column at a time.
+
+    The three lengths :func:`_lines` needs are taken with C-level ``map`` over a column and
+    combined in numpy, instead of a Python call per cell (110k on the 20,000-project summary).
+    """
+    import numpy as np
+
+    lines = np.ones(len(rows), dtype=np.int64)
+    for j, width in wrapped:
+        texts = [v if v.__class__ is str else "" for v in (row[j] for row in rows)]
+        chars = np.fromiter(map(len, texts), dtype=np.float64, count=len(texts))
+        encoded = np.fromiter(map(len, map(str.encode, texts)), dtype=np.float64, count=len(texts))
+        breaks = np.fromiter(map(str.count, texts, ["\n"] * len(texts)), dtype=np.int64, count=len(texts))
+        columns = chars + (encoded - chars) / 2
+        needed = np.minimum((columns // max(width - 2, 1)).astype(np.int64) + 1 + breaks, 15)
+        lines = np.maximum(lines, needed)
+    return [13.5 * int(n) if n > 1 else None for n in lines]
 
 
 def _sha256(path: Path) -> str:
