@@ -19,7 +19,7 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -140,33 +140,12 @@ class Package:
             os.chmod(tmp, stat.S_IMODE(os.stat(self.path).st_mode) | stat.S_IWUSR | stat.S_IRUSR)
 
     def _write_zip(self, out, source) -> None:
-        central: list[bytes] = []
         # Changed parts are deflated on all cores at once (zlib releases the GIL): on a
         # 20,000-project ledger that is ~100 MB of sheet XML, the slowest step of the save.
         changed = [name for name in self._order if name in self._changed]
         with ThreadPoolExecutor(max_workers=min(len(changed), os.cpu_count() or 1) or 1) as pool:
             deflated = dict(zip(changed, pool.map(self._changed_entry, changed)))
-        for name in self._order:
-            offset = out.tell()
-            entry = deflated.get(name) or self._entry(name, source)
-            encoded, flags = _encode_name(name)
-            flags |= entry.flags
-            out.write(_LOCAL.pack(b"PK\x03\x04", 20, flags, entry.method, *entry.dos_time, entry.crc,
-                                  len(entry.payload), entry.size, len(encoded), 0))
-            out.write(encoded)
-            out.write(entry.payload)
-            if max(offset, len(entry.payload), entry.size) > _ZIP32_LIMIT:
-                raise LedgerReadError("输出文件超过 4 GB，无法写入。", "The output would exceed 4 GB; not written.")
-            central.append(_CENTRAL.pack(b"PK\x01\x02", entry.made_by, 20, flags, entry.method, *entry.dos_time,
-                                         entry.crc, len(entry.payload), entry.size, len(encoded), 0, 0, 0,
-                                         entry.internal_attr, entry.external_attr, offset) + encoded)
-        start = out.tell()
-        for record in central:
-            out.write(record)
-        size = out.tell() - start
-        if len(central) > 0xFFFF:
-            raise LedgerReadError("输出文件部件过多，无法写入。", "The output would hold too many parts; not written.")
-        out.write(_END.pack(b"PK\x05\x06", 0, 0, len(central), len(central), size, start, 0))
+        write_entries(out, ((name, deflated.get(name) or self._entry(name, source)) for name in self._order))
 
     def _changed_entry(self, name: str) -> _Entry:
         early = self._early.get(name)
@@ -181,6 +160,36 @@ class Package:
             return _Entry.raw(info, source)
         time = info.date_time if info is not None else _NEW_PART_TIME
         return _Entry.deflated(data if data is not None else b"", time, info)
+
+
+def write_entries(out, entries: Iterable[tuple[str, _Entry]]) -> None:
+    """A whole zip file on ``out``: each (name, entry) in order, then the central directory."""
+    central: list[bytes] = []
+    for name, entry in entries:
+        offset = out.tell()
+        encoded, flags = _encode_name(name)
+        flags |= entry.flags
+        out.write(_LOCAL.pack(b"PK\x03\x04", 20, flags, entry.method, *entry.dos_time, entry.crc,
+                              len(entry.payload), entry.size, len(encoded), 0))
+        out.write(encoded)
+        out.write(entry.payload)
+        if max(offset, len(entry.payload), entry.size) > _ZIP32_LIMIT:
+            raise LedgerReadError("输出文件超过 4 GB，无法写入。", "The output would exceed 4 GB; not written.")
+        central.append(_CENTRAL.pack(b"PK\x01\x02", entry.made_by, 20, flags, entry.method, *entry.dos_time,
+                                     entry.crc, len(entry.payload), entry.size, len(encoded), 0, 0, 0,
+                                     entry.internal_attr, entry.external_attr, offset) + encoded)
+    start = out.tell()
+    for record in central:
+        out.write(record)
+    size = out.tell() - start
+    if len(central) > 0xFFFF:
+        raise LedgerReadError("输出文件部件过多，无法写入。", "The output would hold too many parts; not written.")
+    out.write(_END.pack(b"PK\x05\x06", 0, 0, len(central), len(central), size, start, 0))
+
+
+def deflated_entry(data: bytes, date_time: tuple = _NEW_PART_TIME) -> _Entry:
+    """A new part's entry, deflated at kaxl's level (for :func:`write_entries`)."""
+    return _Entry.deflated(data, date_time, None)
 
 
 class _Entry:
