@@ -187,9 +187,10 @@ def write_entries(out, entries: Iterable[tuple[str, _Entry]]) -> None:
     out.write(_END.pack(b"PK\x05\x06", 0, 0, len(central), len(central), size, start, 0))
 
 
-def deflated_entry(data: bytes, date_time: tuple = _NEW_PART_TIME) -> _Entry:
-    """A new part's entry, deflated at kaxl's level (for :func:`write_entries`)."""
-    return _Entry.deflated(data, date_time, None)
+def deflated_entry(data: bytes, date_time: tuple | None = None) -> _Entry:
+    """A new part's entry, deflated at kaxl's level (for :func:`write_entries`); stamped 1980-01-01
+    like every part Excel writes unless ``date_time`` says otherwise."""
+    return _Entry.deflated(data, date_time or _NEW_PART_TIME, None)
 
 
 class _Entry:

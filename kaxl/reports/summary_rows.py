@@ -100,7 +100,7 @@ class _DeflatingZip:
     def writestr(self, zinfo_or_arcname: zipfile.ZipInfo | str, data: bytes | str, *_: Any, **__: Any) -> None:
         info = zinfo_or_arcname
         name = info.filename if isinstance(info, zipfile.ZipInfo) else info
-        when = info.date_time if isinstance(info, zipfile.ZipInfo) else (1980, 1, 1, 0, 0, 0)
+        when = info.date_time if isinstance(info, zipfile.ZipInfo) else None
         payload = data.encode("utf-8") if isinstance(data, str) else data
         self._parts.append((name, self._pool.submit(deflated_entry, payload, when)))
 
