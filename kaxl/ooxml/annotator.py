@@ -15,12 +15,13 @@ import posixpath
 from collections import defaultdict
 from dataclasses import dataclass
 
+from kaxl import sidejob
 from kaxl.errors import KaxlError
 from kaxl.ooxml import contenttypes, record, rels
 from kaxl.ooxml.cellref import make_ref, parse_ref
 from kaxl.ooxml.comments import Comments, plain_text
 from kaxl.ooxml.contenttypes import ContentTypes
-from kaxl.ooxml.newsheet import internal_location, render
+from kaxl.ooxml.newsheet import internal_location, register_formats, render
 from kaxl.ooxml.package import Package, iter_parts
 from kaxl.ooxml.record import MarkRecord, Record, SheetParts, text_hash
 from kaxl.ooxml.rels import Rels
@@ -71,13 +72,13 @@ class Annotator:
         self.styles = Styles(package.read(self.styles_part) if self.styles_part else None)
         self.previous = record.load(package, self.book)
         self.record = Record(vml_default=self.previous.vml_default)
+        self.tabs_rendered_beside = False  # whether a forked child rendered the new tabs
 
     def run(self, marks: list[Mark], tabs: list[Tab]) -> None:
         record.remove(self.package, self.book, self.types)
         for title in self.previous.sheets:
             self.book.remove_sheet(title)
-        self._mark(marks)
-        self._add_tabs(tabs)
+        self._add_tabs(tabs, marks)
         if self.styles.changed:
             self._save_styles()
         if self.record.marks or self.record.sheets or self.record.parts or self.record.dimensions:
@@ -121,25 +122,35 @@ class Annotator:
         return {b for part in iter_parts(self.package, ".vml") for b in blocks_of(self.package.read(part))}
 
     # -- new tabs ------------------------------------------------------------------------
-    def _add_tabs(self, tabs: list[Tab]) -> None:
+    def _add_tabs(self, tabs: list[Tab], marks: list[Mark]) -> None:
+        """Mark ``marks`` while the new tabs are rendered beside (a forked child, when allowed).
+
+        The tabs' sheet XML is most of an annotate's writing time and depends on nothing the
+        marking changes: their titles and cell formats are fixed first (registering a format
+        again returns the same index), so the child renders exactly what this process would.
+        """
+        placed: list[tuple[Tab, str, list[str]]] = []
+        names = [s.name for s in self.book.sheets()]
         for tab in tabs:
-            title = self._free_title(tab.title)
-            titles = [s.name for s in self.book.sheets()] + [title]
-            xml = render(title, tab.header, tab.rows, self.styles, date1904=self.book.date1904,
-                         link_column=tab.link_column, widths=tab.widths,
-                         link_target=lambda text, titles=titles: internal_location(text, titles))
+            title = _free_title(tab.title, names)
+            names.append(title)
+            placed.append((tab, title, list(names)))
+        register_formats(self.styles)
+        date1904 = self.book.date1904
+        rendering = sidejob.start(lambda: [
+            render(title, tab.header, tab.rows, self.styles, date1904=date1904, link_column=tab.link_column,
+                   widths=tab.widths, link_target=lambda text, titles=titles: internal_location(text, titles))
+            for tab, title, titles in placed])
+        self.tabs_rendered_beside = rendering.forked
+        try:
+            self._mark(marks)
+            sheets = rendering.result()
+        except BaseException:
+            rendering.cancel()
+            raise
+        for (_, title, _), xml in zip(placed, sheets):
             self.book.add_sheet(title, xml)
             self.record.sheets.append(title)
-
-    def _free_title(self, title: str) -> str:
-        """``title``, or "title (2)"… if the user has a tab of that name kaxl did not make."""
-        taken = {s.name.casefold() for s in self.book.sheets()}
-        candidate, n = title, 2
-        while candidate.casefold() in taken:
-            suffix = f" ({n})"
-            candidate = title[: 31 - len(suffix)] + suffix
-            n += 1
-        return candidate
 
     def _save_styles(self) -> None:
         if self.styles_part is None:
@@ -148,6 +159,17 @@ class Annotator:
             self.book.rels.add(rels.STYLES, self.styles_part)
             self.types.set_override(self.styles_part, contenttypes.STYLES)
         self.package.write(self.styles_part, self.styles.to_bytes())
+
+
+def _free_title(title: str, names: list[str]) -> str:
+    """``title``, or "title (2)"… if the user has a tab of that name kaxl did not make."""
+    taken = {name.casefold() for name in names}
+    candidate, n = title, 2
+    while candidate.casefold() in taken:
+        suffix = f" ({n})"
+        candidate = title[: 31 - len(suffix)] + suffix
+        n += 1
+    return candidate
 
 
 def _widened(ref: str | None, cells: list[tuple[int, int]]) -> str | None:

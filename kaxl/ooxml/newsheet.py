@@ -41,6 +41,11 @@ class _Formats:
         self.link = styles.cell_format(font=styles.font(underline=True, rgb=LINK_COLOR))
 
 
+def register_formats(styles: Styles) -> None:
+    """Add the new tabs' cell formats to ``styles`` now (rendering later finds the same indices)."""
+    _Formats(styles)
+
+
 def _serial(value: dt.date, date1904: bool) -> float | None:
     """Excel's serial number for a date (None before the epoch: written as text instead)."""
     moment = value if isinstance(value, dt.datetime) else None

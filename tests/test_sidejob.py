@@ -1,0 +1,110 @@
+"""kaxl.sidejob: a pure function computed by a forked child, with the same answer as in-process."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+import pytest
+
+from kaxl import sidejob
+from kaxl.ooxml.annotator import Annotator
+from kaxl.ooxml.package import Package
+from kaxl.reports.annotate_package import annotate_package
+from tests.annotate_fixtures import rich_workbook
+from tests.test_annotate import MARKS, TABS
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kaxl forks only on Linux")
+
+
+@linux_only
+def test_the_child_computes_the_value() -> None:
+    parent = os.getpid()
+    job = sidejob.start(lambda: (os.getpid(), "表格 tab" * 3), fork=True)
+    pid, text = job.result()
+    assert job.forked and pid == job.child_pid and pid != parent
+    assert text == "表格 tab" * 3
+
+
+@linux_only
+def test_a_result_larger_than_the_pipe_buffer_arrives_whole() -> None:
+    payload = os.urandom(5 << 20)
+    assert sidejob.start(lambda: payload, fork=True).result() == payload
+
+
+@linux_only
+def test_an_error_in_the_child_is_raised_here_as_usual() -> None:
+    def fail() -> None:
+        raise ValueError("坏数据 bad data")
+
+    with pytest.raises(ValueError, match="bad data"):
+        sidejob.start(fail, fork=True).result()
+
+
+@linux_only
+def test_a_child_that_dies_or_cannot_send_its_answer_is_replaced_by_this_process() -> None:
+    parent = os.getpid()
+
+    def crash() -> int:
+        if os.getpid() != parent:
+            os._exit(3)  # as if the child were killed
+        return 42
+
+    assert sidejob.start(crash, fork=True).result() == 42
+    unpicklable = sidejob.start(lambda: threading.Lock(), fork=True).result()
+    assert hasattr(unpicklable, "acquire")
+
+
+@linux_only
+def test_cancel_stops_a_running_child() -> None:
+    never_written, keep_open = os.pipe()
+    try:
+        job = sidejob.start(lambda: os.read(never_written, 1), fork=True)  # blocks until killed
+        pid = job.child_pid
+        job.cancel()
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # gone and reaped, not a zombie
+    finally:
+        os.close(never_written)
+        os.close(keep_open)
+
+
+def test_no_fork_computes_on_demand_in_this_process() -> None:
+    calls: list[int] = []
+    job = sidejob.start(lambda: calls.append(os.getpid()) or len(calls), fork=False)
+    assert not job.forked and calls == []
+    assert job.result() == 1 and calls == [os.getpid()]
+
+
+def test_when_forking_is_allowed() -> None:
+    assert not sidejob.fork_allowed({"KAXL_FORK": "0"})
+    if sys.platform.startswith("linux"):
+        assert sidejob.fork_allowed({"KAXL_FORK": "1"})
+        assert sidejob.fork_allowed({}) == (len(os.sched_getaffinity(0)) >= 2)
+        release = threading.Event()
+        other = threading.Thread(target=release.wait)
+        other.start()
+        try:
+            assert not sidejob.fork_allowed({"KAXL_FORK": "1"}), "forking beside another thread is unsafe"
+        finally:
+            release.set()
+            other.join()
+    else:
+        assert not sidejob.fork_allowed({"KAXL_FORK": "1"})
+
+
+@linux_only
+def test_annotate_renders_its_tabs_in_a_child_with_the_same_bytes(tmp_path, monkeypatch) -> None:
+    ledger = rich_workbook(tmp_path / "台账.xlsm")
+    outputs = {}
+    for fork in ("1", "0"):
+        monkeypatch.setenv("KAXL_FORK", fork)
+        out = tmp_path / f"annotated-{fork}.xlsm"
+        annotate_package(ledger, out, MARKS, TABS)
+        outputs[fork] = out.read_bytes()
+        with Package(ledger) as package:  # which path the run took
+            annotator = Annotator(package)
+            annotator.run([], [])
+            assert annotator.tabs_rendered_beside == (fork == "1")
+    assert outputs["1"] == outputs["0"]
