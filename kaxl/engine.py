@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from kaxl import sidejob
 from kaxl.findings import SEVERITY_ORDER, Finding
 from kaxl.gcpause import paused_gc
 from kaxl.ledger import Ledger
@@ -28,6 +30,16 @@ SOP_MODULES = (
     "kaxl.validators.bids",
     "kaxl.validators.contracts",
     "kaxl.validators.renewals",
+    "kaxl.validators.receivables",
+    "kaxl.validators.risks",
+)
+# Run by a forked child (kaxl.sidejob), with the schema validation, while this process checks
+# the references and the other modules — about as long as those on a large ledger, so the check
+# uses two cores. The modules that need the node table (initiation, bids, contracts) stay here:
+# it is built once, and the scores need it next.
+BESIDE_MODULES = (
+    "kaxl.validators.stakeholders",
+    "kaxl.validators.proposal",
     "kaxl.validators.receivables",
     "kaxl.validators.risks",
 )
@@ -114,18 +126,23 @@ def _run_check(ledger: Ledger, as_of: dt.date) -> CheckResult:
     from kaxl.validators.references import no_data_yet, validate_references
     from kaxl.validators.schema import validate_schema
 
-    findings: list[Finding] = list(ledger.findings)
-    findings += validate_schema(ledger)
-    findings += validate_references(ledger)
-    findings += no_data_yet(ledger)
     settings, calendar, setup_findings = _settings_and_calendar(ledger)
-    findings += setup_findings
     ctx = RuleContext(ledger, settings, calendar, as_of)
+    beside = sidejob.start(lambda: (validate_schema(ledger), *_run_modules(ctx, BESIDE_MODULES)))
+    try:
+        references = validate_references(ledger)
+        outputs, _ = _run_modules(ctx, [name for name in SOP_MODULES if name not in BESIDE_MODULES])
+        schema, there, unknown_years = beside.result()
+    except BaseException:
+        beside.cancel()
+        raise
+    findings: list[Finding] = [*ledger.findings, *schema, *references, *no_data_yet(ledger), *setup_findings]
+    outputs.update(there)
+    calendar.unknown_years |= unknown_years  # what the child's rules learnt about the calendar
     upcoming: list[Upcoming] = []
-    for name in SOP_MODULES:  # imported here, not at the top: the Excel button's import stays light
-        output: RuleOutput = importlib.import_module(name).run(ctx)
-        findings += output.findings
-        upcoming += output.upcoming
+    for name in SOP_MODULES:  # in SOP order, wherever each ran
+        findings += outputs[name].findings
+        upcoming += outputs[name].upcoming
     findings += calendar.findings()
     findings = attach_owners(ledger, dedupe(findings))
     findings.sort(key=Finding.sort_key)
@@ -139,6 +156,14 @@ def _run_check(ledger: Ledger, as_of: dt.date) -> CheckResult:
     alerts = build_alerts(ledger, findings, upcoming)
     return CheckResult(as_of, ledger, settings, findings, alerts, projects, receivables, portfolio, by_manager,
                        deductions)
+
+
+def _run_modules(ctx: RuleContext, names: Sequence[str]) -> tuple[dict[str, RuleOutput], set[int]]:
+    """Each module's output, and the years the calendar found it does not know (a side effect
+    the parent must see when a forked child ran them)."""
+    # imported here, not at the top: the Excel button's import stays light
+    outputs = {name: importlib.import_module(name).run(ctx) for name in names}
+    return outputs, set(ctx.calendar.unknown_years)
 
 
 def _settings_and_calendar(ledger: Ledger):

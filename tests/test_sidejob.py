@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -108,3 +110,25 @@ def test_annotate_renders_its_tabs_in_a_child_with_the_same_bytes(tmp_path, monk
             annotator.run([], [])
             assert annotator.tabs_rendered_beside == (fork == "1")
     assert outputs["1"] == outputs["0"]
+
+
+@linux_only
+@pytest.mark.parametrize("beside", ["some", "all"])
+def test_the_check_gives_the_same_result_with_its_rules_split_across_processes(monkeypatch, beside) -> None:
+    """Findings, upcoming alerts, scores and KPIs are equal whether the child ran some rule
+    modules, all of them (so the CAL-001 it learnt must reach the parent) or none."""
+    from kaxl import engine
+    from kaxl.api import check_files
+    from kaxl.reports.jsonout import dumps, to_document
+
+    sample = Path(__file__).resolve().parents[1] / "sample_ledgers" / "kaxl-sample.xlsx"
+    if beside == "all":
+        monkeypatch.setattr(engine, "BESIDE_MODULES", engine.SOP_MODULES)
+    documents = {}
+    for fork in ("1", "0"):
+        monkeypatch.setenv("KAXL_FORK", fork)
+        assert sidejob.fork_allowed() == (fork == "1")  # the split really happens in the first run
+        result = check_files([sample], dt.date(2040, 3, 1))  # years no calendar knows: CAL-001
+        documents[fork] = dumps(to_document(result))
+        assert "CAL-001" in {f.rule for f in result.findings}
+    assert documents["1"] == documents["0"]
