@@ -36,11 +36,20 @@ def check_files(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str]
 
     if progress:
         progress("read")
-    with paused_gc():  # millions of cell values, none of them cyclic garbage: no collector passes
-        workbooks = load_workbooks(paths, meanwhile=lambda: prepare_check(prepare))
-        from kaxl.ledger import build_ledger
+    typer = None
 
-        ledger = build_ledger(workbooks)
+    def meanwhile() -> None:
+        nonlocal typer
+        prepare_check(prepare)
+        from kaxl.ledger import SheetTyper
+
+        typer = SheetTyper()
+
+    with paused_gc():  # millions of cell values, none of them cyclic garbage: no collector passes
+        # each sheet is typed as soon as calamine has read it, while it parses the others
+        workbooks = load_workbooks(paths, meanwhile=meanwhile, ready=lambda file, sheet: typer.add(file, sheet))
+        assert typer is not None
+        ledger = typer.ledger(workbooks)
     from kaxl.engine import run_check
 
     if progress:

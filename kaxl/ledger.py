@@ -96,14 +96,48 @@ def read_ledger(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str]
         return build_ledger(load_workbooks(paths))
 
 
-def build_ledger(workbooks: Sequence[tuple[str, list[RawSheet]]]) -> Ledger:
-    """A :class:`Ledger` from sheets already loaded — from files, or from Excel by the buttons."""
+class SheetTyper:
+    """Types each sheet as it arrives from the reader (see ``load_workbooks(ready=…)``).
+
+    A sheet whose title names a ledger sheet is typed at once, while calamine still parses the
+    others; :meth:`ledger` then assembles exactly what :func:`build_ledger` would, typing any
+    sheet that did not come through here. A second sheet with a title of the same ledger sheet
+    is typed too and simply not used (the first in workbook order wins, as always).
+    """
+
+    def __init__(self) -> None:
+        self._typed: dict[tuple[str, str], SheetPart] = {}
+        self._keys = _title_keys()
+
+    def add(self, file: str, raw: RawSheet) -> None:
+        key = self._keys.get(fold(raw.title))
+        if key is not None:
+            self._typed[(file, raw.title)] = _read_sheet(file, key, raw)
+
+    def ledger(self, workbooks: Sequence[tuple[str, list[RawSheet]]]) -> Ledger:
+        return build_ledger(workbooks, self._typed)
+
+
+def build_ledger(workbooks: Sequence[tuple[str, list[RawSheet]]],
+                 typed: dict[tuple[str, str], SheetPart] | None = None) -> Ledger:
+    """A :class:`Ledger` from sheets already loaded — from files, or from Excel by the buttons.
+
+    ``typed``: sheets already typed by a :class:`SheetTyper`, by (file, sheet title).
+    """
     files = [file for file, _ in workbooks]
     parts: dict[str, list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]] = {s.key: [] for s in SHEETS}
     sources: dict[str, list[SheetSource]] = {s.key: [] for s in SHEETS}
     findings: list[Finding] = []
     for file, raw_sheets in workbooks:
-        _read_file(file, raw_sheets, parts, sources, findings)
+        for key, raw in _match_sheets(raw_sheets).items():
+            part = (typed or {}).get((file, raw.title)) or _read_sheet(file, key, raw)
+            if part.frames is not None:
+                frame = part.frames[0]
+                if len(sources[key]):  # rows of the n-th file with this sheet point to its source
+                    frame["_src"] = len(sources[key])
+                parts[key].append(part.frames)
+            sources[key].append(part.source)
+            findings += part.findings
     frames, raws, extras, present = {}, {}, {}, {}
     for spec in SHEETS:
         present[spec.key] = bool(sources[spec.key])
@@ -134,11 +168,17 @@ def _empty_frames(spec: Sheet) -> tuple[pd.DataFrame, pd.DataFrame]:
     return frame, raw
 
 
-def _match_sheets(raw_sheets: list[RawSheet]) -> dict[str, RawSheet]:
+def _title_keys() -> dict[str, str]:
+    """Folded sheet title → ledger sheet key, for every name a ledger sheet may have."""
     names: dict[str, str] = {}
     for spec in SHEETS:
         for name in (spec.title, spec.zh, spec.en, spec.key, spec.zh + spec.en):
             names[fold(name)] = spec.key
+    return names
+
+
+def _match_sheets(raw_sheets: list[RawSheet]) -> dict[str, RawSheet]:
+    names = _title_keys()
     matched: dict[str, RawSheet] = {}
     for raw in raw_sheets:
         key = names.get(fold(raw.title))
@@ -165,61 +205,67 @@ def _recognised(row: list[object], lookup: dict[str, str]) -> dict[int, str]:
     return found
 
 
-def _read_file(file: str, raw_sheets: list[RawSheet], parts: dict, sources: dict, findings: list[Finding]) -> None:
-    matched = _match_sheets(raw_sheets)
-    for key, raw in matched.items():
-        spec = sheet(key)
-        lookup = _header_lookup(spec)
-        header_at, mapping = _find_header(raw.rows, spec, lookup)
-        if header_at is None:
-            sources[key].append(SheetSource(file, raw.title, raw.first_row + 1, {}, {}))
-            for column in spec.required_columns:
-                findings.append(_missing_column(file, raw.title, spec, column, raw.first_row + 1))
-            continue
-        header_row = raw.rows[header_at]
-        data_start = header_at + 1
-        # A second header row (Chinese above English, say) is skipped, not read as data.
-        if data_start < len(raw.rows) and len(_recognised(raw.rows[data_start], lookup)) >= max(1, len(mapping) // 2):
-            data_start += 1
-        col_index: dict[str, int] = {}
-        headers: dict[str, str] = {}
-        extra: dict[int, str] = {}
-        excel_header_row = raw.first_row + header_at + 1
-        for index, value in enumerate(header_row):
-            key_here = mapping.get(index)
-            excel_col = raw.first_col + index
-            if key_here is None:
-                if value not in ("", None):
-                    extra[index] = clean_text(str(value))
-                continue
-            if key_here in col_index:
-                findings.append(make(
-                    "SCH-011",
-                    f"列标题「{quote(value)}」重复出现，使用第一列（{headers[key_here]}），忽略这一列。请删除或改名重复列。",
-                    f"Column header '{quote(value)}' appears twice; the first one ({headers[key_here]}) is used and this "
-                    "one ignored. Delete or rename the duplicate.",
-                    sheet=raw.title, row=excel_header_row, column=clean_text(str(value)),
-                    cell=cell_ref(raw.title, excel_col, excel_header_row), file=file))
-                extra[index] = clean_text(str(value))
-                continue
-            col_index[key_here] = excel_col
-            headers[key_here] = clean_text(str(value))
-        source = SheetSource(file, raw.title, excel_header_row, col_index, headers, tuple(extra.values()))
-        src_id = len(sources[key])
-        sources[key].append(source)
+@dataclass
+class SheetPart:
+    """One sheet of one file, typed: where it came from, what was wrong, and its frames
+    (typed, raw, extra columns; None when no header row was found)."""
+
+    source: SheetSource
+    findings: list[Finding]
+    frames: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None
+
+
+def _read_sheet(file: str, key: str, raw: RawSheet) -> SheetPart:
+    """Type the sheet ``raw`` of ``file`` as ledger sheet ``key`` (its rows' ``_src`` is 0)."""
+    findings: list[Finding] = []
+    spec = sheet(key)
+    lookup = _header_lookup(spec)
+    header_at, mapping = _find_header(raw.rows, spec, lookup)
+    if header_at is None:
         for column in spec.required_columns:
-            if column.key not in col_index:
-                findings.append(_missing_column(file, raw.title, spec, column, excel_header_row))
-        if extra:
+            findings.append(_missing_column(file, raw.title, spec, column, raw.first_row + 1))
+        return SheetPart(SheetSource(file, raw.title, raw.first_row + 1, {}, {}), findings, None)
+    header_row = raw.rows[header_at]
+    data_start = header_at + 1
+    # A second header row (Chinese above English, say) is skipped, not read as data.
+    if data_start < len(raw.rows) and len(_recognised(raw.rows[data_start], lookup)) >= max(1, len(mapping) // 2):
+        data_start += 1
+    col_index: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    extra: dict[int, str] = {}
+    excel_header_row = raw.first_row + header_at + 1
+    for index, value in enumerate(header_row):
+        key_here = mapping.get(index)
+        excel_col = raw.first_col + index
+        if key_here is None:
+            if value not in ("", None):
+                extra[index] = clean_text(str(value))
+            continue
+        if key_here in col_index:
             findings.append(make(
-                "SCH-009",
-                f"工作表「{raw.title}」有 kaxl 不认识的列：{'、'.join(extra.values())}。这些列会保留但不参与校验。",
-                f"Sheet '{raw.title}' has columns kaxl does not know: {', '.join(extra.values())}. "
-                "They are kept but not checked.",
-                sheet=raw.title, row=excel_header_row, cell=cell_ref(raw.title, raw.first_col + min(extra), excel_header_row),
-                column=next(iter(extra.values())), file=file))
-        frame, raw_frame, extras = _build_frames(spec, raw, data_start, source, extra, src_id, findings)
-        parts[key].append((frame, raw_frame, extras))
+                "SCH-011",
+                f"列标题「{quote(value)}」重复出现，使用第一列（{headers[key_here]}），忽略这一列。请删除或改名重复列。",
+                f"Column header '{quote(value)}' appears twice; the first one ({headers[key_here]}) is used and this "
+                "one ignored. Delete or rename the duplicate.",
+                sheet=raw.title, row=excel_header_row, column=clean_text(str(value)),
+                cell=cell_ref(raw.title, excel_col, excel_header_row), file=file))
+            extra[index] = clean_text(str(value))
+            continue
+        col_index[key_here] = excel_col
+        headers[key_here] = clean_text(str(value))
+    source = SheetSource(file, raw.title, excel_header_row, col_index, headers, tuple(extra.values()))
+    for column in spec.required_columns:
+        if column.key not in col_index:
+            findings.append(_missing_column(file, raw.title, spec, column, excel_header_row))
+    if extra:
+        findings.append(make(
+            "SCH-009",
+            f"工作表「{raw.title}」有 kaxl 不认识的列：{'、'.join(extra.values())}。这些列会保留但不参与校验。",
+            f"Sheet '{raw.title}' has columns kaxl does not know: {', '.join(extra.values())}. "
+            "They are kept but not checked.",
+            sheet=raw.title, row=excel_header_row, cell=cell_ref(raw.title, raw.first_col + min(extra), excel_header_row),
+            column=next(iter(extra.values())), file=file))
+    return SheetPart(source, findings, _build_frames(spec, raw, data_start, source, extra, findings))
 
 
 def _find_header(rows: list[list[object]], spec: Sheet, lookup: dict[str, str]) -> tuple[int | None, dict[int, str]]:
@@ -250,7 +296,7 @@ def _missing_column(file: str, title: str, spec: Sheet, column: Column, header_r
 
 
 def _build_frames(spec: Sheet, raw: RawSheet, data_start: int, source: SheetSource, extra: dict[int, str],
-                  src_id: int, findings: list[Finding]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                  findings: list[Finding]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     col_index, file = source.col_index, source.file
     body = raw.rows[data_start:]
     width = len(raw.rows[0]) if raw.rows else 0
@@ -285,7 +331,7 @@ def _build_frames(spec: Sheet, raw: RawSheet, data_start: int, source: SheetSour
             for pos in np.flatnonzero(unreadable):
                 findings.append(_unreadable(source, column, int(excel_rows[pos]), values[pos]))
     frame = pd.DataFrame(frame_data)
-    frame["_src"] = src_id
+    frame["_src"] = 0
     frame["_row"] = excel_rows.astype("int64")
     extras = pd.DataFrame({name: pd.Series(np.asarray(columns[i], dtype=object)[keep], dtype=object)
                            for i, name in extra.items()}) if body and extra else pd.DataFrame(index=range(len(keep)))

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import SimpleQueue
 
 import python_calamine as pc
 
@@ -41,43 +42,68 @@ class RawSheet:
 
 
 def load_workbooks(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
-                   meanwhile: Callable[[], object] | None = None) -> list[tuple[str, list[RawSheet]]]:
+                   meanwhile: Callable[[], object] | None = None,
+                   ready: Callable[[str, RawSheet], object] | None = None) -> list[tuple[str, list[RawSheet]]]:
     """(path, sheets) for every workbook of a portfolio, in order.
 
     ``meanwhile`` runs on the calling thread while a worker thread loads: calamine and zlib
     parse without the GIL, so work that does not need the sheets (the check's imports, say)
-    can run beside the read instead of after it. An error of the read wins over one of
-    ``meanwhile``.
+    can run beside the read instead of after it. Then ``ready(path, sheet)`` is called on the
+    calling thread for each sheet as soon as it is read (in the order they finish), so the
+    caller can type one sheet while calamine still parses the others. An error of the read
+    wins over one of ``meanwhile`` or ``ready``.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    if meanwhile is None:
+    if meanwhile is None and ready is None:
         return [(str(p), load_workbook(p)) for p in paths]
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kaxl-read") as pool:
-        loading = pool.submit(lambda: [(str(p), load_workbook(p)) for p in paths])
+    arrived: SimpleQueue[tuple[str, RawSheet] | None] = SimpleQueue()
+
+    def load_all() -> list[tuple[str, list[RawSheet]]]:
         try:
-            meanwhile()
+            return [(str(p), load_workbook(p, ready=(lambda sheet, p=str(p): arrived.put((p, sheet))) if ready else None))
+                    for p in paths]
+        finally:
+            arrived.put(None)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kaxl-read") as pool:
+        loading = pool.submit(load_all)
+        try:
+            if meanwhile is not None:
+                meanwhile()
+            if ready is not None:
+                while (item := arrived.get()) is not None:
+                    ready(*item)
         finally:
             workbooks = loading.result()
     return workbooks
 
 
-def load_workbook(path: str | os.PathLike[str]) -> list[RawSheet]:
+def load_workbook(path: str | os.PathLike[str], ready: Callable[[RawSheet], object] | None = None) -> list[RawSheet]:
     """Every worksheet of ``path`` (after the safety checks), in workbook order.
 
-    The XML scan for error cells and uncached formulas runs in a second thread while calamine
-    parses (zlib and calamine release the GIL): on a 20,000-project ledger it is then almost free
-    instead of half a second after the parse.
+    The XML scan for error cells and uncached formulas runs sheet by sheet in another thread
+    while calamine parses (zlib and calamine release the GIL): on a 20,000-project ledger it is
+    then almost free instead of half a second after the parse. ``ready`` gets each sheet, with
+    those facts, as soon as it is complete (called on a reading thread).
     """
     path = Path(path)
     check_workbook_file(path)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        scan = pool.submit(_scan_cell_facts, path)
-        sheets = _load_sheets(path)
-        xml_facts = scan.result()
-    for sheet in sheets:
-        sheet.errors, sheet.uncached_formulas = xml_facts.get(sheet.title, ({}, set()))
-    return sheets
+    parts, sizes = _sheet_parts_and_sizes(path)
+    with ThreadPoolExecutor(max_workers=1) as scanner:
+        # largest first, the order the parse threads take them in
+        scans = {name: scanner.submit(_scan_part, path, part)
+                 for name, part in sorted(parts.items(), key=lambda item: -sizes.get(item[0], 0))}
+
+        def complete(sheet: RawSheet) -> RawSheet:
+            scan = scans.get(sheet.title)
+            if scan is not None:
+                sheet.errors, sheet.uncached_formulas = scan.result()
+            if ready is not None:
+                ready(sheet)
+            return sheet
+
+        return _load_sheets(path, sizes, complete)
 
 
 def _open(path: Path) -> pc.CalamineWorkbook:
@@ -92,19 +118,19 @@ def _open(path: Path) -> pc.CalamineWorkbook:
                               file=str(path)) from None
 
 
-def _load_sheets(path: Path) -> list[RawSheet]:
-    """Every worksheet, parsed by calamine — by two threads when the workbook is large.
+def _load_sheets(path: Path, sizes: dict[str, int], complete: Callable[[RawSheet], RawSheet]) -> list[RawSheet]:
+    """Every worksheet, parsed by calamine — by two threads when the workbook is large —
+    each passed through ``complete`` as soon as it is read.
 
     calamine parses without holding the GIL, so on a 2-core machine two workbook handles
     reading different sheets (largest first) take about half the time of one.
     """
     book = _open(path)
     metas = [m for m in book.sheets_metadata if str(m.typ) == "SheetTypeEnum.WorkSheet" or "WorkSheet" in str(m.typ)]
-    sizes = _sheet_sizes(path)
     workers = min(PARSE_THREADS, len(metas))
     if workers < 2 or sum(sizes.values()) < PARALLEL_FROM_BYTES:
         try:
-            return [_read_sheet(book, meta, path) for meta in metas]
+            return [complete(_read_sheet(book, meta, path)) for meta in metas]
         finally:
             book.close()
     book.close()
@@ -119,7 +145,7 @@ def _load_sheets(path: Path) -> list[RawSheet]:
                     meta = queue.popleft()  # deque.popleft is atomic: each sheet read once
                 except IndexError:
                     return done
-                done[meta.name] = _read_sheet(handle, meta, path)
+                done[meta.name] = complete(_read_sheet(handle, meta, path))
         finally:
             handle.close()
 
@@ -185,25 +211,23 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def _sheet_sizes(path: Path) -> dict[str, int]:
-    """Sheet title → uncompressed size of its XML (from the zip directory; nothing inflated)."""
+def _sheet_parts_and_sizes(path: Path) -> tuple[dict[str, str], dict[str, int]]:
+    """Sheet title → its XML part, and → the part's uncompressed size (from the zip directory)."""
     try:
         with zipfile.ZipFile(path) as archive:
-            return {name: archive.getinfo(part).file_size for name, part in _sheet_parts(archive).items()}
+            parts = _sheet_parts(archive)
+            return parts, {name: archive.getinfo(part).file_size for name, part in parts.items()}
     except (zipfile.BadZipFile, OSError, KeyError):
-        return {}
+        return {}, {}
 
 
-def _scan_cell_facts(path: Path) -> dict[str, tuple[dict[tuple[int, int], str], set[tuple[int, int]]]]:
-    """Per sheet title: Excel error cells and formula cells that carry no cached value."""
-    facts: dict[str, tuple[dict[tuple[int, int], str], set[tuple[int, int]]]] = {}
+def _scan_part(path: Path, part: str) -> tuple[dict[tuple[int, int], str], set[tuple[int, int]]]:
+    """Excel error cells and formula cells that carry no cached value, of one sheet part."""
     with zipfile.ZipFile(path) as archive:
-        for name, part in _sheet_parts(archive).items():
-            data = archive.read(part)
-            if b't="e"' not in data and b"<f" not in data:
-                continue
-            facts[name] = _scan_sheet(data)
-    return facts
+        data = archive.read(part)
+    if b't="e"' not in data and b"<f" not in data:
+        return {}, set()
+    return _scan_sheet(data)
 
 
 def _scan_sheet(data: bytes) -> tuple[dict[tuple[int, int], str], set[tuple[int, int]]]:
