@@ -128,14 +128,10 @@ def _run_check(ledger: Ledger, as_of: dt.date) -> CheckResult:
 
     settings, calendar, setup_findings = _settings_and_calendar(ledger)
     ctx = RuleContext(ledger, settings, calendar, as_of)
-    beside = sidejob.start(lambda: (validate_schema(ledger), *_run_modules(ctx, BESIDE_MODULES)))
-    try:
+    with sidejob.start(lambda: (validate_schema(ledger), *_run_modules(ctx, BESIDE_MODULES))) as beside:
         references = validate_references(ledger)
         outputs, _ = _run_modules(ctx, [name for name in SOP_MODULES if name not in BESIDE_MODULES])
         schema, there, unknown_years = beside.result()
-    except BaseException:
-        beside.cancel()
-        raise
     findings: list[Finding] = [*ledger.findings, *schema, *references, *no_data_yet(ledger), *setup_findings]
     outputs.update(there)
     calendar.unknown_years |= unknown_years  # what the child's rules learnt about the calendar

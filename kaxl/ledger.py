@@ -112,7 +112,7 @@ class SheetTyper:
     def add(self, file: str, raw: RawSheet) -> None:
         key = self._keys.get(fold(raw.title))
         if key is not None:
-            self._typed[(file, raw.title)] = _read_sheet(file, key, raw)
+            self._typed[(file, raw.title)] = _type_sheet(file, key, raw)
 
     def ledger(self, workbooks: Sequence[tuple[str, list[RawSheet]]]) -> Ledger:
         return build_ledger(workbooks, self._typed)
@@ -124,13 +124,14 @@ def build_ledger(workbooks: Sequence[tuple[str, list[RawSheet]]],
 
     ``typed``: sheets already typed by a :class:`SheetTyper`, by (file, sheet title).
     """
+    typed = typed or {}
     files = [file for file, _ in workbooks]
     parts: dict[str, list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]] = {s.key: [] for s in SHEETS}
     sources: dict[str, list[SheetSource]] = {s.key: [] for s in SHEETS}
     findings: list[Finding] = []
     for file, raw_sheets in workbooks:
         for key, raw in _match_sheets(raw_sheets).items():
-            part = (typed or {}).get((file, raw.title)) or _read_sheet(file, key, raw)
+            part = typed.get((file, raw.title)) or _type_sheet(file, key, raw)
             if part.frames is not None:
                 frame = part.frames[0]
                 if len(sources[key]):  # rows of the n-th file with this sheet point to its source
@@ -215,7 +216,7 @@ class SheetPart:
     frames: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None
 
 
-def _read_sheet(file: str, key: str, raw: RawSheet) -> SheetPart:
+def _type_sheet(file: str, key: str, raw: RawSheet) -> SheetPart:
     """Type the sheet ``raw`` of ``file`` as ledger sheet ``key`` (its rows' ``_src`` is 0)."""
     findings: list[Finding] = []
     spec = sheet(key)

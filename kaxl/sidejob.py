@@ -43,7 +43,11 @@ def fork_allowed(environ: dict[str, str] | None = None) -> bool:
 
 
 class SideJob(Generic[T]):
-    """The pending result of ``fn``: :meth:`result` waits for it (or computes it here)."""
+    """The pending result of ``fn``: :meth:`result` waits for it (or computes it here).
+
+    Used as a context manager, a child still running when the block ends — the block failed
+    before asking for the result — is stopped instead of left to finish unread.
+    """
 
     def __init__(self, fn: Callable[[], T], fork: bool) -> None:
         self._fn = fn
@@ -75,6 +79,12 @@ class SideJob(Generic[T]):
         os.close(write_fd)
         self._pid, self._read_fd, self.forked, self.child_pid = pid, read_fd, True, pid
 
+    def __enter__(self) -> SideJob[T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cancel()
+
     def result(self) -> T:
         """The function's value: the child's when it delivered, else computed in this process."""
         if self._pid is None:
@@ -94,7 +104,7 @@ class SideJob(Generic[T]):
         return self._fn()
 
     def cancel(self) -> None:
-        """Stop the child if it is still running (the caller failed and will not ask)."""
+        """Stop the child if it is still running (the caller failed and will not ask); no-op after :meth:`result`."""
         if self._pid is not None:
             try:
                 os.kill(self._pid, 9)

@@ -132,3 +132,18 @@ def test_the_check_gives_the_same_result_with_its_rules_split_across_processes(m
         documents[fork] = dumps(to_document(result))
         assert "CAL-001" in {f.rule for f in result.findings}
     assert documents["1"] == documents["0"]
+
+
+@linux_only
+def test_a_block_that_fails_before_asking_stops_its_child() -> None:
+    never_written, keep_open = os.pipe()
+    try:
+        job = sidejob.start(lambda: os.read(never_written, 1), fork=True)
+        pid = job.child_pid
+        with pytest.raises(KeyError), job:
+            raise KeyError("the caller failed")
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    finally:
+        os.close(never_written)
+        os.close(keep_open)

@@ -137,17 +137,13 @@ class Annotator:
             placed.append((tab, title, list(names)))
         register_formats(self.styles)
         date1904 = self.book.date1904
-        rendering = sidejob.start(lambda: [
+        with sidejob.start(lambda: [
             render(title, tab.header, tab.rows, self.styles, date1904=date1904, link_column=tab.link_column,
                    widths=tab.widths, link_target=lambda text, titles=titles: internal_location(text, titles))
-            for tab, title, titles in placed])
-        self.tabs_rendered_beside = rendering.forked
-        try:
+            for tab, title, titles in placed]) as rendering:
+            self.tabs_rendered_beside = rendering.forked
             self._mark(marks)
             sheets = rendering.result()
-        except BaseException:
-            rendering.cancel()
-            raise
         for (_, title, _), xml in zip(placed, sheets):
             self.book.add_sheet(title, xml)
             self.record.sheets.append(title)

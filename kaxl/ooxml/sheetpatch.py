@@ -285,7 +285,7 @@ class _RowPatcher:
             created_cols.append(col)
             return self._new_cell(row, col, edit)
 
-        def edit(match: re.Match[bytes], ref: bytes | None, current: int) -> int:
+        def edit(match: re.Match[bytes], addressed: bool, current: int) -> int:
             """Decide on the existing target cell ``match`` (column ``current``); its end offset."""
             cell_tag = match.group()
             if cell_tag.endswith(b"/>"):
@@ -303,7 +303,7 @@ class _RowPatcher:
             if decision is None:
                 pieces.append(data[match.start(): end])
             elif not decision.delete:
-                if ref is None:  # give it its address: we may have inserted before it
+                if not addressed:  # give it its address: we may have inserted before it
                     cell_tag = _set(cell_tag, "r", make_ref(row, current))
                 pieces.append(_set_style(cell_tag, decision.style) + data[match.end(): end])
             return end
@@ -311,7 +311,7 @@ class _RowPatcher:
         located = self._cells_by_ref(scan, row, cols, inner)
         if located is not None:  # every target cell exists, found by its literal r: no walk
             for col, match in zip(cols, located):
-                pos = edit(match, b"", col)
+                pos = edit(match, True, col)
             j = len(cols)
         else:  # walk the row's cells, creating missing ones at their place
             for match in self.cell_re.finditer(scan, inner[0], inner[1]):
@@ -325,7 +325,7 @@ class _RowPatcher:
                     pos = match.start()
                     j += 1
                 if j < len(cols) and cols[j] == current:
-                    pos = edit(match, ref, current)
+                    pos = edit(match, ref is not None, current)
                     j += 1
         while j < len(cols):
             pieces.append(data[pos: inner[1]])
