@@ -233,9 +233,14 @@ def _scan_part(path: Path, part: str) -> tuple[dict[tuple[int, int], str], set[t
 def _scan_sheet(data: bytes) -> tuple[dict[tuple[int, int], str], set[tuple[int, int]]]:
     errors: dict[tuple[int, int], str] = {}
     uncached: set[tuple[int, int]] = set()
-    if b't="e"' in data:
-        for m in _ERROR_CELL.finditer(data):
+    at = data.find(b't="e"')
+    while at >= 0:  # visit error cells only: a regex tried at every cell took 0.4 s on 250k cells
+        start = data.rfind(b"<c", 0, at)  # the tag holding it (no "<" inside a tag)
+        own = start >= 0 and data.find(b">", start, at) < 0  # the t="e" is that tag's attribute
+        m = _ERROR_CELL.match(data, start) if own else None
+        if m is not None:
             errors[(int(m.group(2)) - 1, _col_index(m.group(1)))] = m.group(3).decode("utf-8", "replace")
+        at = data.find(b't="e"', at + 5)
     position = 0
     while True:  # visit formula cells only: big sheets hold few formulas, if any
         found = _FORMULA_TAG.search(data, position)
