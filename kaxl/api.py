@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from kaxl.engine import CheckResult
+    from kaxl.ledger import Ledger
 
 CHECK_MODULES = ("kaxl.engine", "kaxl.ledger", "kaxl.validators.schema", "kaxl.validators.references",
                  "kaxl.settings", "kaxl.workdays", "kaxl.enrich", "kaxl.kpis")
@@ -30,6 +31,21 @@ def check_files(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str]
     ``progress``, when given, is called with ``"read"`` and then ``"check"`` as each stage starts
     (the CLI shows them on a terminal; see :mod:`kaxl.progress`). ``prepare`` names modules the
     caller will use next (the summary writer, say): they are imported during the read as well.
+    """
+    from kaxl.engine import run_check
+
+    ledger = read_ledger(paths, progress, prepare=prepare)
+    if progress:
+        progress("check")
+    return run_check(ledger, as_of)
+
+
+def read_ledger(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
+                progress: Callable[[str], None] | None = None, *, prepare: Sequence[str] = ()) -> Ledger:
+    """The ledgers read once and typed, as one portfolio (the first step of :func:`check_files`).
+
+    Each sheet is typed as soon as calamine has read it, while it parses the others; the
+    check's modules (and ``prepare``) are imported meanwhile.
     """
     from kaxl.gcpause import paused_gc
     from kaxl.workbook import load_workbooks
@@ -49,12 +65,7 @@ def check_files(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str]
         # each sheet is typed as soon as calamine has read it, while it parses the others
         workbooks = load_workbooks(paths, meanwhile=meanwhile, ready=lambda file, sheet: typer.add(file, sheet))
         assert typer is not None
-        ledger = typer.ledger(workbooks)
-    from kaxl.engine import run_check
-
-    if progress:
-        progress("check")
-    return run_check(ledger, as_of)
+        return typer.ledger(workbooks)
 
 
 def prepare_check(also: Sequence[str] = ()) -> None:

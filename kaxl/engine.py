@@ -90,6 +90,13 @@ class RuleOutput:
     upcoming: list[Upcoming] = field(default_factory=list)
 
 
+def _counts(findings: list[Finding]) -> dict[str, int]:
+    counts = {"error": 0, "warning": 0, "info": 0}
+    for finding in findings:
+        counts[finding.severity] = counts.get(finding.severity, 0) + 1
+    return counts
+
+
 @dataclass
 class CheckResult:
     as_of: dt.date
@@ -105,10 +112,7 @@ class CheckResult:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = {"error": 0, "warning": 0, "info": 0}
-        for finding in self.findings:
-            counts[finding.severity] = counts.get(finding.severity, 0) + 1
-        return counts
+        return _counts(self.findings)
 
     @property
     def exit_code(self) -> int:
@@ -116,13 +120,41 @@ class CheckResult:
         return 1 if self.counts["error"] else 0
 
 
+@dataclass
+class Findings:
+    """A check up to its findings: what marks cells and decides the exit code. The computed
+    values (scores, receivables, KPIs, alerts) follow from it with :func:`finish_check` — the
+    annotated copy marks cells while a forked child computes them (kaxl.reports.annotate)."""
+
+    ctx: RuleContext
+    settings: Any
+    findings: list[Finding]
+    upcoming: list[Upcoming]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return _counts(self.findings)
+
+
 def run_check(ledger: Ledger, as_of: dt.date) -> CheckResult:
     """Every rule of SPEC §3 and every computed value of §4, on an already-read ledger."""
     with paused_gc():  # tens of thousands of findings and rows: no cycles to collect
-        return _run_check(ledger, as_of)
+        return _finish_check(_check_findings(ledger, as_of))
 
 
-def _run_check(ledger: Ledger, as_of: dt.date) -> CheckResult:
+def check_findings(ledger: Ledger, as_of: dt.date) -> Findings:
+    """Every rule of SPEC §3 on an already-read ledger (the first half of :func:`run_check`)."""
+    with paused_gc():
+        return _check_findings(ledger, as_of)
+
+
+def finish_check(checked: Findings) -> CheckResult:
+    """The computed values of SPEC §4 from a check's findings (the second half of :func:`run_check`)."""
+    with paused_gc():
+        return _finish_check(checked)
+
+
+def _check_findings(ledger: Ledger, as_of: dt.date) -> Findings:
     from kaxl.validators.references import no_data_yet, validate_references
     from kaxl.validators.schema import validate_schema
 
@@ -142,16 +174,21 @@ def _run_check(ledger: Ledger, as_of: dt.date) -> CheckResult:
     findings += calendar.findings()
     findings = attach_owners(ledger, dedupe(findings))
     findings.sort(key=Finding.sort_key)
+    return Findings(ctx, settings, findings, upcoming)
+
+
+def _finish_check(checked: Findings) -> CheckResult:
     from kaxl import enrich, kpis
 
+    ctx, findings = checked.ctx, checked.findings
     projects = enrich.projects(ctx, findings)
     receivables = enrich.receivables(ctx)
     deductions = enrich.deductions(ctx, findings)
     portfolio = kpis.portfolio_kpis(ctx, projects, receivables)
     by_manager = kpis.kpis_by_manager(ctx, projects, receivables)
-    alerts = build_alerts(ledger, findings, upcoming)
-    return CheckResult(as_of, ledger, settings, findings, alerts, projects, receivables, portfolio, by_manager,
-                       deductions)
+    alerts = build_alerts(ctx.ledger, findings, checked.upcoming)
+    return CheckResult(ctx.as_of, ctx.ledger, checked.settings, findings, alerts, projects, receivables, portfolio,
+                       by_manager, deductions)
 
 
 def _run_modules(ctx: RuleContext, names: Sequence[str]) -> tuple[dict[str, RuleOutput], set[int]]:

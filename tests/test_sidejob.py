@@ -147,3 +147,27 @@ def test_a_block_that_fails_before_asking_stops_its_child() -> None:
     finally:
         os.close(never_written)
         os.close(keep_open)
+
+
+@linux_only
+def test_annotate_computes_the_scores_and_alerts_beside_the_marking(tmp_path, monkeypatch) -> None:
+    """`kaxl annotate` marks cells from the check's first half while a child computes the
+    second (scores, alerts); the copy and the check result equal those of the one-piece path."""
+    from kaxl.api import read_ledger
+    from kaxl.engine import check_findings, run_check
+    from kaxl.reports.annotate import annotate_findings, annotate_ledger
+    from kaxl.reports.jsonout import dumps, to_document
+
+    sample = Path(__file__).resolve().parents[1] / "sample_ledgers" / "kaxl-sample.xlsx"
+    as_of = dt.date(2026, 11, 16)
+    ledger = read_ledger([sample])
+    monkeypatch.setenv("KAXL_FORK", "0")
+    whole = run_check(ledger, as_of)
+    reference = annotate_ledger(whole, sample, tmp_path / "whole.xlsx").read_bytes()
+    for fork in ("1", "0"):
+        monkeypatch.setenv("KAXL_FORK", fork)
+        assert sidejob.fork_allowed() == (fork == "1")
+        out, result = annotate_findings(check_findings(ledger, as_of), sample, tmp_path / f"staged-{fork}.xlsx")
+        assert out.read_bytes() == reference
+        assert dumps(to_document(result)) == dumps(to_document(whole))
+        assert len(result.alerts) and len(result.projects)  # the second half really came back

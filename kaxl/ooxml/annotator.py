@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import posixpath
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kaxl import sidejob
@@ -62,6 +63,10 @@ class Tab:
     widths: list[float] | None
 
 
+# computes the tabs' (header, rows), in the order of the tabs, and a value for the caller
+Contents = Callable[[], tuple[list[tuple[list[str], list[list[object]]]], object]]
+
+
 class Annotator:
     def __init__(self, package: Package) -> None:
         self.package = package
@@ -74,11 +79,18 @@ class Annotator:
         self.record = Record(vml_default=self.previous.vml_default)
         self.tabs_rendered_beside = False  # whether a forked child rendered the new tabs
 
-    def run(self, marks: list[Mark], tabs: list[Tab]) -> None:
+    def run(self, marks: list[Mark], tabs: list[Tab], contents: Contents | None = None) -> object:
+        """Mark ``marks`` and add ``tabs``; returns what ``contents`` returned besides the tabs.
+
+        ``contents``, when given, computes the tabs' (header, rows) — and anything else the
+        caller wants back — beside the marking (in the forked child, when there is one): the
+        annotated copy's Scores and Alerts come from the check's second half, which then runs
+        while the cells are marked instead of before.
+        """
         record.remove(self.package, self.book, self.types)
         for title in self.previous.sheets:
             self.book.remove_sheet(title)
-        self._add_tabs(tabs, marks)
+        extra = self._add_tabs(tabs, marks, contents)
         if self.styles.changed:
             self._save_styles()
         if self.record.marks or self.record.sheets or self.record.parts or self.record.dimensions:
@@ -88,6 +100,7 @@ class Annotator:
             self.record.vml_default = False
         self.book.save()
         self.types.save()
+        return extra
 
     # -- marks and notes -----------------------------------------------------------------
     def _mark(self, marks: list[Mark]) -> None:
@@ -122,7 +135,7 @@ class Annotator:
         return {b for part in iter_parts(self.package, ".vml") for b in blocks_of(self.package.read(part))}
 
     # -- new tabs ------------------------------------------------------------------------
-    def _add_tabs(self, tabs: list[Tab], marks: list[Mark]) -> None:
+    def _add_tabs(self, tabs: list[Tab], marks: list[Mark], contents: Contents | None) -> object:
         """Mark ``marks`` while the new tabs are rendered beside (a forked child, when allowed).
 
         The tabs' sheet XML is most of an annotate's writing time and depends on nothing the
@@ -137,16 +150,21 @@ class Annotator:
             placed.append((tab, title, list(names)))
         register_formats(self.styles)
         date1904 = self.book.date1904
-        with sidejob.start(lambda: [
-            render(title, tab.header, tab.rows, self.styles, date1904=date1904, link_column=tab.link_column,
-                   widths=tab.widths, link_target=lambda text, titles=titles: internal_location(text, titles))
-            for tab, title, titles in placed]) as rendering:
+
+        def beside() -> tuple[list[bytes], object]:
+            filled, extra = contents() if contents is not None else ([(t.header, t.rows) for t in tabs], None)
+            return [render(title, header, rows, self.styles, date1904=date1904, link_column=tab.link_column,
+                           widths=tab.widths, link_target=lambda text, titles=titles: internal_location(text, titles))
+                    for (tab, title, titles), (header, rows) in zip(placed, filled)], extra
+
+        with sidejob.start(beside) as rendering:
             self.tabs_rendered_beside = rendering.forked
             self._mark(marks)
-            sheets = rendering.result()
+            sheets, extra = rendering.result()
         for (_, title, _), xml in zip(placed, sheets):
             self.book.add_sheet(title, xml)
             self.record.sheets.append(title)
+        return extra
 
     def _save_styles(self) -> None:
         if self.styles_part is None:

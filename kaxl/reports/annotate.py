@@ -46,21 +46,48 @@ def annotate_ledger(result, ledger: str | os.PathLike[str], out: str | os.PathLi
     ledger, out = Path(ledger), Path(out)
     check_output_path(ledger, out)
     with paused_gc():  # hundreds of thousands of strings, none cyclic: no collector passes over
-        _annotate(result, ledger, out)  # the check's large heap while they are made
+        _annotate(result.findings, ledger, out, lambda: (_tab_contents(result, ledger), None))  # the check's heap
     return out
 
 
-def _annotate(result, ledger: Path, out: Path) -> None:
+def annotate_findings(checked, ledger: str | os.PathLike[str], out: str | os.PathLike[str]):
+    """:func:`annotate_ledger` from the check's first half (:func:`kaxl.engine.check_findings`):
+    the second half — scores, receivables, KPIs, alerts — is computed beside the marking of the
+    cells (by a forked child, when there is one), which needs only the findings. Returns the
+    written path and the whole :class:`~kaxl.engine.CheckResult`."""
+    from kaxl.engine import finish_check
+
+    ledger, out = Path(ledger), Path(out)
+    check_output_path(ledger, out)
+
+    def contents():
+        result = finish_check(checked)
+        tail = (result.alerts, result.projects, result.receivables, result.kpis, result.kpis_by_manager,
+                result.deductions)  # not the ledger: the caller has it, and it is large to send back
+        return _tab_contents(result, ledger), tail
+
+    with paused_gc():
+        tail = _annotate(checked.findings, ledger, out, contents)
+    from kaxl.engine import CheckResult
+
+    ctx = checked.ctx
+    return out, CheckResult(ctx.as_of, ctx.ledger, checked.settings, checked.findings, *tail)
+
+
+def _tab_contents(result, ledger: Path) -> list[tuple[list[str], list[list[object]]]]:
+    from kaxl.reports import marks as tabs
+
+    return [(list(tabs.FINDINGS_HEADER), tabs.findings_rows(result.findings, ledger)),
+            tabs.frame_rows(result.projects, tabs.SCORES_COLUMNS),
+            tabs.frame_rows(result.alerts, tabs.ALERTS_COLUMNS)]
+
+
+def _annotate(findings, ledger: Path, out: Path, contents) -> object:
     from kaxl.reports import marks as tabs
     from kaxl.reports.annotate_package import CellMark, NewSheet, annotate_package
 
-    marks = [CellMark(m.sheet, m.cell, m.severity, m.note) for m in tabs.marks_for(result.findings, ledger)]
-    score_header, score_rows = tabs.frame_rows(result.projects, tabs.SCORES_COLUMNS)
-    alert_header, alert_rows = tabs.frame_rows(result.alerts, tabs.ALERTS_COLUMNS)
-    new_sheets = [
-        NewSheet(tabs.FINDINGS_TITLE, tabs.FINDINGS_HEADER, tabs.findings_rows(result.findings, ledger), link_column=0,
-                 widths=[0, 0, 0, 0, 0, 0, 0, 60, 60]),  # 0: fit to the text; messages wrap at 60
-        NewSheet(tabs.SCORES_TITLE, score_header, score_rows),
-        NewSheet(tabs.ALERTS_TITLE, alert_header, alert_rows),
-    ]
-    annotate_package(ledger, out, marks, new_sheets)
+    marks = [CellMark(m.sheet, m.cell, m.severity, m.note) for m in tabs.marks_for(findings, ledger)]
+    # titles, links and widths (0: fit to the text; messages wrap at 60); rows come from ``contents``
+    new_sheets = [NewSheet(tabs.FINDINGS_TITLE, [], link_column=0, widths=[0, 0, 0, 0, 0, 0, 0, 60, 60]),
+                  NewSheet(tabs.SCORES_TITLE, []), NewSheet(tabs.ALERTS_TITLE, [])]
+    return annotate_package(ledger, out, marks, new_sheets, contents)

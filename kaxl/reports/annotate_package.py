@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kaxl.errors import KaxlError
-from kaxl.ooxml.annotator import Annotator, Mark, Tab
+from kaxl.ooxml.annotator import Annotator, Contents, Mark, Tab
 from kaxl.ooxml.cellref import parse_ref
 from kaxl.ooxml.package import Package
 
@@ -45,8 +45,13 @@ class NewSheet:
 
 
 def annotate_package(src: str | os.PathLike[str], dst: str | os.PathLike[str],
-                     marks: Sequence[CellMark], new_sheets: Sequence[NewSheet]) -> None:
-    """Write ``dst``: ``src`` with ``marks`` applied and ``new_sheets`` added, nothing else changed."""
+                     marks: Sequence[CellMark], new_sheets: Sequence[NewSheet], contents: Contents | None = None) -> object:
+    """Write ``dst``: ``src`` with ``marks`` applied and ``new_sheets`` added, nothing else changed.
+
+    ``contents``, when given, supplies the new sheets' (header, rows) instead of ``new_sheets``
+    (whose titles, links and widths still apply), computed while the cells are marked — see
+    :meth:`kaxl.ooxml.annotator.Annotator.run`; what else it returns is returned here.
+    """
     src, dst = Path(src), Path(dst)
     if dst.exists() and dst.resolve() == src.resolve():
         raise KaxlError("输出文件不能与台账相同。", "The output cannot be the ledger itself.", file=str(src))
@@ -60,5 +65,6 @@ def annotate_package(src: str | os.PathLike[str], dst: str | os.PathLike[str],
         converted.append(Mark(mark.sheet, row, col, mark.severity, mark.note))
     tabs = [Tab(s.title, list(s.header), [list(r) for r in s.rows], s.link_column, s.widths) for s in new_sheets]
     with Package(src) as package:
-        Annotator(package).run(converted, tabs)
+        extra = Annotator(package).run(converted, tabs, contents)
         package.save(dst)
+    return extra
