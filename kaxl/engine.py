@@ -178,6 +178,18 @@ def _check_findings(ledger: Ledger, as_of: dt.date) -> Findings:
 
 
 def _finish_check(checked: Findings) -> CheckResult:
+    return assemble(checked, _computed_values(checked), build_alerts(checked.ctx.ledger, checked.findings,
+                                                                     checked.upcoming))
+
+
+def computed_values(checked: Findings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict, dict]:
+    """Scores, receivables, deductions, KPIs and KPIs per manager of a check (not its alerts):
+    what the summary waits for while it writes the tabs of findings and alerts."""
+    with paused_gc():
+        return _computed_values(checked)
+
+
+def _computed_values(checked: Findings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict, dict]:
     from kaxl import enrich, kpis
 
     ctx, findings = checked.ctx, checked.findings
@@ -186,9 +198,16 @@ def _finish_check(checked: Findings) -> CheckResult:
     deductions = enrich.deductions(ctx, findings)
     portfolio = kpis.portfolio_kpis(ctx, projects, receivables)
     by_manager = kpis.kpis_by_manager(ctx, projects, receivables)
-    alerts = build_alerts(ctx.ledger, findings, checked.upcoming)
-    return CheckResult(ctx.as_of, ctx.ledger, checked.settings, findings, alerts, projects, receivables, portfolio,
-                       by_manager, deductions)
+    return projects, receivables, deductions, portfolio, by_manager
+
+
+def assemble(checked: Findings, values: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict, dict],
+             alerts: pd.DataFrame) -> CheckResult:
+    """The whole result from a check's findings, its :func:`computed_values` and its alerts."""
+    projects, receivables, deductions, portfolio, by_manager = values
+    ctx = checked.ctx
+    return CheckResult(ctx.as_of, ctx.ledger, checked.settings, checked.findings, alerts, projects, receivables,
+                       portfolio, by_manager, deductions)
 
 
 def _run_modules(ctx: RuleContext, names: Sequence[str]) -> tuple[dict[str, RuleOutput], set[int]]:

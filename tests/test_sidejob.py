@@ -171,3 +171,27 @@ def test_annotate_computes_the_scores_and_alerts_beside_the_marking(tmp_path, mo
         assert out.read_bytes() == reference
         assert dumps(to_document(result)) == dumps(to_document(whole))
         assert len(result.alerts) and len(result.projects)  # the second half really came back
+
+
+@linux_only
+def test_the_summary_computes_scores_and_kpis_beside_its_first_tabs(tmp_path, monkeypatch) -> None:
+    """`kaxl summary` writes the Alerts and Findings tabs while a child computes the scores and
+    KPIs; the workbook and the check result equal those of a finished check."""
+    from kaxl.api import read_ledger
+    from kaxl.engine import check_findings, run_check
+    from kaxl.reports.jsonout import dumps, to_document
+    from kaxl.reports.summary import write_summary, write_summary_findings
+
+    sample = Path(__file__).resolve().parents[1] / "sample_ledgers" / "kaxl-sample.xlsx"
+    as_of, now = dt.date(2026, 11, 16), dt.datetime(2026, 11, 16, 9, 0, tzinfo=dt.timezone.utc)
+    ledger = read_ledger([sample])
+    monkeypatch.setenv("KAXL_FORK", "0")
+    whole = run_check(ledger, as_of)
+    reference = write_summary(whole, tmp_path / "whole.xlsx", sources=[str(sample)], generated_at=now).read_bytes()
+    for fork in ("1", "0"):
+        monkeypatch.setenv("KAXL_FORK", fork)
+        assert sidejob.fork_allowed() == (fork == "1")
+        out, result = write_summary_findings(check_findings(ledger, as_of), tmp_path / f"staged-{fork}.xlsx",
+                                             sources=[str(sample)], generated_at=now)
+        assert out.read_bytes() == reference
+        assert dumps(to_document(result)) == dumps(to_document(whole))

@@ -25,7 +25,7 @@ def command(ledgers: tuple[Path, ...], out: Path, as_of: str | None) -> None:
     说明 About (source files with SHA-256). Several ledgers form one portfolio. The ledgers
     are only read; the summary is written atomically.
     """
-    from kaxl.api import check_files
+    from kaxl.api import read_ledger
     from kaxl.progress import stage_lines
 
     if out.suffix.lower() != ".xlsx":
@@ -37,12 +37,17 @@ def command(ledgers: tuple[Path, ...], out: Path, as_of: str | None) -> None:
             raise KaxlError("输出文件不能与台账相同：kaxl 从不覆盖您的台账。", "The output cannot be a ledger: kaxl never "
                             "overwrites your ledger.", file=str(ledger))
     progress = stage_lines()
-    result = check_files(list(ledgers), parse_as_of(as_of), progress, prepare=("kaxl.reports.summary",))
-    from kaxl.reports.summary import write_summary
+    read = read_ledger(list(ledgers), progress, prepare=("kaxl.reports.summary",))
+    from kaxl.engine import check_findings
+    from kaxl.reports.summary import write_summary_findings
 
     if progress:
+        progress("check")
+    checked = check_findings(read, parse_as_of(as_of))
+    if progress:
         progress("summary")
-    target = write_summary(result, out, sources=[str(p) for p in ledgers])
+    # the scores and KPIs are computed while the alerts and findings tabs are written
+    target, result = write_summary_findings(checked, out, sources=[str(p) for p in ledgers])
     if progress:
         progress.done()
     click.echo(f"已写入汇总 {target}（{len(result.projects)} 个项目，{len(result.alerts)} 条预警）。\n"

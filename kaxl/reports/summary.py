@@ -13,7 +13,8 @@ import datetime as dt
 import hashlib
 import os
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,44 @@ def write_summary(result, out_path: str | os.PathLike[str], *, sources: Sequence
     ``fast=False`` writes every cell and the whole package through XlsxWriter's own code (the
     reference the fast writers of :mod:`kaxl.reports.summary_rows` are tested against).
     """
+    return _write(result, None, out_path, sources, generated_at, fast)
+
+
+def write_summary_findings(checked, out_path: str | os.PathLike[str], *, sources: Sequence[str] | None = None,
+                           generated_at: dt.datetime | None = None):
+    """:func:`write_summary` from the check's first half (:func:`kaxl.engine.check_findings`).
+
+    The scores, receivables and KPIs are computed beside (by a forked child, when there is
+    one) while this process builds the alerts and writes the Alerts and Findings tabs, which
+    need nothing else. Returns the written path and the whole :class:`~kaxl.engine.CheckResult`.
+    """
+    from kaxl import engine, sidejob
+
+    with sidejob.start(lambda: engine.computed_values(checked)) as values:  # before any thread starts
+        alerts = engine.build_alerts(checked.ctx.ledger, checked.findings, checked.upcoming)
+        early = _Early(checked.ctx.as_of, checked.findings, alerts, checked.ctx.ledger)
+        finished: list = []
+
+        def finish():
+            finished.append(engine.assemble(checked, values.result(), alerts))
+            return finished[0]
+
+        path = _write(early, finish, out_path, sources, generated_at, True)
+    return path, finished[0]
+
+
+@dataclass
+class _Early:
+    """What the summary's first tabs need of a check: its findings and alerts."""
+
+    as_of: dt.date
+    findings: list
+    alerts: Any
+    ledger: Any
+
+
+def _write(result, finish: Callable[[], Any] | None, out_path: str | os.PathLike[str], sources: Sequence[str] | None,
+           generated_at: dt.datetime | None, fast: bool) -> Path:
     out_path = Path(out_path)
     files = [str(s) for s in (sources if sources is not None else getattr(result.ledger, "files", []) or [])]
     generated_at = generated_at or dt.datetime.now().astimezone()
@@ -53,7 +92,7 @@ def write_summary(result, out_path: str | os.PathLike[str], *, sources: Sequence
             "default_date_format": "yyyy-mm-dd", "remove_timezone": True, "in_memory": True})
         # (not constant_memory: it cannot hold tables; in_memory skips temp files per sheet)
         try:
-            _Summary(book, result, out_path, files, generated_at, fast).write()
+            _Summary(book, result, out_path, files, generated_at, fast).write(finish)
         finally:
             book.close()
     return out_path
@@ -103,8 +142,10 @@ class _Summary:
         self.fast = fast and summary_rows.supported()  # rows rendered a column at a time (summary_rows)
 
     # ------------------------------------------------------------------------------------------
-    def write(self) -> None:
-        r = self.result
+    def write(self, finish: Callable[[], Any] | None = None) -> None:
+        """Every tab. The Alerts and Findings tabs need only the findings and alerts and are
+        written first; ``finish``, when given, then supplies the whole result (the scores and
+        KPIs a forked child computed meanwhile, see :func:`write_summary_findings`)."""
         dashboard = self.book.add_worksheet("概览 Dashboard")
         block = {"worksheet_class": summary_rows.BlockSheet} if self.fast else {}
         alerts = self.book.add_worksheet("预警 Alerts", **block)
@@ -114,8 +155,14 @@ class _Summary:
         managers = self.book.add_worksheet("销售经理 Managers", **block)
         findings = self.book.add_worksheet("校验 Findings", **block)
         about = self.book.add_worksheet("说明 About")
-        self._dashboard(dashboard)
+        r = self.result
         self._table(alerts, data.alerts_table(r.alerts), "Alerts", "预警 Alerts — 按严重程度与截止日期排序 by severity and due date")
+        finding_table = data.findings_table(r.findings)
+        self._table(findings, finding_table, "Findings", "校验 Findings — 点击单元格地址打开台账 click a cell to open the ledger",
+                    links={"cell": [self._ledger_link(f) for f in sorted(r.findings, key=lambda f: f.sort_key())]})
+        if finish is not None:
+            self.result = r = finish()
+        self._dashboard(dashboard)
         project_table, first_deduction = data.projects_table(r.projects, r.deductions)
         self._table(projects, project_table, "Projects", "项目 Projects — 评分、分级、覆盖率与下一节点 scores, grade, coverage, next node",
                     links={"deductions_label": [None if i is None else f"internal:'扣分 Deductions'!A{i + 4}"
@@ -130,9 +177,6 @@ class _Summary:
         columns, rows = data.manager_rows(r.kpis_by_manager)
         self._table(managers, Table(columns, rows), "Managers", "销售经理 Managers — 各项指标 KPIs per account manager",
                     rag_columns=[i for i, c in enumerate(columns) if c.key.endswith("_status")])
-        finding_table = data.findings_table(r.findings)
-        self._table(findings, finding_table, "Findings", "校验 Findings — 点击单元格地址打开台账 click a cell to open the ledger",
-                    links={"cell": [self._ledger_link(f) for f in sorted(r.findings, key=lambda f: f.sort_key())]})
         self._about(about)
         dashboard.activate()
 
