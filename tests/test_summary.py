@@ -282,3 +282,25 @@ def test_block_row_heights_match_the_per_cell_line_count() -> None:
     expected = [13.5 * n if (n := max(_lines(row[j], w) for j, w in wrapped)) > 1 else None for row in rows]
     assert _heights(rows, wrapped) == expected
     assert {h for h in expected} >= {None, 13.5 * 15}  # both ends of the range are exercised
+
+
+def test_string_table_marks_the_same_strings_as_xlsxwriter_for_whitespace() -> None:
+    """The summary's string table decides xml:space="preserve" without XlsxWriter's two regexes;
+    it must pick exactly the strings they pick (leading or trailing Unicode whitespace)."""
+    import itertools
+
+    from xlsxwriter.utility import _preserve_whitespace
+
+    from kaxl.reports.summary_rows import TextSharedStrings
+
+    pool = [" ", "\t", "\n", "a", "中", "\u3000", "\xa0", "\x85", "\u2028", "b"]  # (control characters are escaped first)
+    texts = ["".join(p) for n in range(4) for p in itertools.product(pool, repeat=n)]
+    sheet = TextSharedStrings()
+    sheet.string_table = type("T", (), {"string_array": texts})()
+    out = __import__("io").StringIO()
+    sheet.fh = out
+    sheet._write_sst_strings()
+    written = out.getvalue().split("</si>")[:-1]
+    assert len(written) == len(texts)
+    for text, si in zip(texts, written):
+        assert ('xml:space="preserve"' in si) == bool(_preserve_whitespace(text)), repr(text)
