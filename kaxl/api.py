@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kaxl.engine import CheckResult
+    from kaxl.engine import CheckResult, Findings
     from kaxl.ledger import Ledger
 
 CHECK_MODULES = ("kaxl.engine", "kaxl.ledger", "kaxl.validators.schema", "kaxl.validators.references",
@@ -38,6 +38,18 @@ def check_files(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str]
     if progress:
         progress("check")
     return run_check(ledger, as_of)
+
+
+def check_files_findings(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str], as_of: dt.date,
+                         progress: Callable[[str], None] | None = None, *, prepare: Sequence[str] = ()) -> Findings:
+    """:func:`check_files` up to the findings (:func:`kaxl.engine.check_findings`): for the
+    writers that compute the rest beside their own first work (summary, annotated copy)."""
+    from kaxl.engine import check_findings
+
+    ledger = read_ledger(paths, progress, prepare=prepare)
+    if progress:
+        progress("check")
+    return check_findings(ledger, as_of)
 
 
 def read_ledger(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],

@@ -138,71 +138,64 @@ class Findings:
 
 def run_check(ledger: Ledger, as_of: dt.date) -> CheckResult:
     """Every rule of SPEC §3 and every computed value of §4, on an already-read ledger."""
-    with paused_gc():  # tens of thousands of findings and rows: no cycles to collect
-        return _finish_check(_check_findings(ledger, as_of))
+    return finish_check(check_findings(ledger, as_of))
 
 
 def check_findings(ledger: Ledger, as_of: dt.date) -> Findings:
     """Every rule of SPEC §3 on an already-read ledger (the first half of :func:`run_check`)."""
-    with paused_gc():
-        return _check_findings(ledger, as_of)
+    from kaxl.validators.references import no_data_yet, validate_references
+    from kaxl.validators.schema import validate_schema
+
+    with paused_gc():  # tens of thousands of findings and rows: no cycles to collect
+        settings, calendar, setup_findings = _settings_and_calendar(ledger)
+        ctx = RuleContext(ledger, settings, calendar, as_of)
+        with sidejob.start(lambda: (validate_schema(ledger), *_run_modules(ctx, BESIDE_MODULES))) as beside:
+            references = validate_references(ledger)
+            outputs, _ = _run_modules(ctx, [name for name in SOP_MODULES if name not in BESIDE_MODULES])
+            schema, there, unknown_years = beside.result()
+        findings: list[Finding] = [*ledger.findings, *schema, *references, *no_data_yet(ledger), *setup_findings]
+        outputs.update(there)
+        calendar.unknown_years |= unknown_years  # what the child's rules learnt about the calendar
+        upcoming: list[Upcoming] = []
+        for name in SOP_MODULES:  # in SOP order, wherever each ran
+            findings += outputs[name].findings
+            upcoming += outputs[name].upcoming
+        findings += calendar.findings()
+        findings = attach_owners(ledger, dedupe(findings))
+        findings.sort(key=Finding.sort_key)
+        return Findings(ctx, settings, findings, upcoming)
 
 
 def finish_check(checked: Findings) -> CheckResult:
     """The computed values of SPEC §4 from a check's findings (the second half of :func:`run_check`)."""
     with paused_gc():
-        return _finish_check(checked)
+        return assemble(checked, computed_values(checked), check_alerts(checked))
 
 
-def _check_findings(ledger: Ledger, as_of: dt.date) -> Findings:
-    from kaxl.validators.references import no_data_yet, validate_references
-    from kaxl.validators.schema import validate_schema
-
-    settings, calendar, setup_findings = _settings_and_calendar(ledger)
-    ctx = RuleContext(ledger, settings, calendar, as_of)
-    with sidejob.start(lambda: (validate_schema(ledger), *_run_modules(ctx, BESIDE_MODULES))) as beside:
-        references = validate_references(ledger)
-        outputs, _ = _run_modules(ctx, [name for name in SOP_MODULES if name not in BESIDE_MODULES])
-        schema, there, unknown_years = beside.result()
-    findings: list[Finding] = [*ledger.findings, *schema, *references, *no_data_yet(ledger), *setup_findings]
-    outputs.update(there)
-    calendar.unknown_years |= unknown_years  # what the child's rules learnt about the calendar
-    upcoming: list[Upcoming] = []
-    for name in SOP_MODULES:  # in SOP order, wherever each ran
-        findings += outputs[name].findings
-        upcoming += outputs[name].upcoming
-    findings += calendar.findings()
-    findings = attach_owners(ledger, dedupe(findings))
-    findings.sort(key=Finding.sort_key)
-    return Findings(ctx, settings, findings, upcoming)
+def check_alerts(checked: Findings) -> pd.DataFrame:
+    """The alerts of a check: its findings that call for action and its upcoming deadlines."""
+    return build_alerts(checked.ctx.ledger, checked.findings, checked.upcoming)
 
 
-def _finish_check(checked: Findings) -> CheckResult:
-    return assemble(checked, _computed_values(checked), build_alerts(checked.ctx.ledger, checked.findings,
-                                                                     checked.upcoming))
+Values = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict, dict]
 
 
-def computed_values(checked: Findings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict, dict]:
+def computed_values(checked: Findings) -> Values:
     """Scores, receivables, deductions, KPIs and KPIs per manager of a check (not its alerts):
-    what the summary waits for while it writes the tabs of findings and alerts."""
-    with paused_gc():
-        return _computed_values(checked)
-
-
-def _computed_values(checked: Findings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict, dict]:
+    what the summary and the annotated copy compute beside their first writing."""
     from kaxl import enrich, kpis
 
     ctx, findings = checked.ctx, checked.findings
-    projects = enrich.projects(ctx, findings)
-    receivables = enrich.receivables(ctx)
-    deductions = enrich.deductions(ctx, findings)
-    portfolio = kpis.portfolio_kpis(ctx, projects, receivables)
-    by_manager = kpis.kpis_by_manager(ctx, projects, receivables)
+    with paused_gc():
+        projects = enrich.projects(ctx, findings)
+        receivables = enrich.receivables(ctx)
+        deductions = enrich.deductions(ctx, findings)
+        portfolio = kpis.portfolio_kpis(ctx, projects, receivables)
+        by_manager = kpis.kpis_by_manager(ctx, projects, receivables)
     return projects, receivables, deductions, portfolio, by_manager
 
 
-def assemble(checked: Findings, values: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict, dict],
-             alerts: pd.DataFrame) -> CheckResult:
+def assemble(checked: Findings, values: Values, alerts: pd.DataFrame) -> CheckResult:
     """The whole result from a check's findings, its :func:`computed_values` and its alerts."""
     projects, receivables, deductions, portfolio, by_manager = values
     ctx = checked.ctx

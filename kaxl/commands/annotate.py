@@ -25,19 +25,14 @@ def command(ledger: Path, out: Path | None, as_of: str | None) -> None:
     workbook (macros, charts, sparklines, formats) is kept byte for byte. Annotating an
     annotated copy replaces its previous marks.
     """
-    from kaxl.api import read_ledger
+    from kaxl.api import check_files_findings
     from kaxl.progress import stage_lines
     from kaxl.reports.annotate import annotate_findings, check_output_path, default_output
 
     target = out or default_output(ledger)
     check_output_path(ledger, target)  # before the read: a wrong --out fails at once
     progress = stage_lines()
-    read = read_ledger([ledger], progress, prepare=ANNOTATE_MODULES)
-    from kaxl.engine import check_findings
-
-    if progress:
-        progress("check")
-    checked = check_findings(read, parse_as_of(as_of))
+    checked = check_files_findings([ledger], parse_as_of(as_of), progress, prepare=ANNOTATE_MODULES)
     if progress:
         progress("annotate")
     # the scores and alerts of the new tabs are computed while the cells are marked

@@ -25,7 +25,7 @@ def command(ledgers: tuple[Path, ...], out: Path, as_of: str | None) -> None:
     说明 About (source files with SHA-256). Several ledgers form one portfolio. The ledgers
     are only read; the summary is written atomically.
     """
-    from kaxl.api import read_ledger
+    from kaxl.api import check_files_findings
     from kaxl.progress import stage_lines
 
     if out.suffix.lower() != ".xlsx":
@@ -37,13 +37,9 @@ def command(ledgers: tuple[Path, ...], out: Path, as_of: str | None) -> None:
             raise KaxlError("输出文件不能与台账相同：kaxl 从不覆盖您的台账。", "The output cannot be a ledger: kaxl never "
                             "overwrites your ledger.", file=str(ledger))
     progress = stage_lines()
-    read = read_ledger(list(ledgers), progress, prepare=("kaxl.reports.summary",))
-    from kaxl.engine import check_findings
+    checked = check_files_findings(list(ledgers), parse_as_of(as_of), progress, prepare=("kaxl.reports.summary",))
     from kaxl.reports.summary import write_summary_findings
 
-    if progress:
-        progress("check")
-    checked = check_findings(read, parse_as_of(as_of))
     if progress:
         progress("summary")
     # the scores and KPIs are computed while the alerts and findings tabs are written

@@ -17,6 +17,7 @@ Reading here (:func:`inflate_entry`) enforces what :mod:`zipfile` enforces: the 
 
 from __future__ import annotations
 
+import os
 import struct
 import zipfile
 import zlib
@@ -75,7 +76,7 @@ def inflate_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: Binar
     return data
 
 
-def read_part(path, name: str) -> bytes:
+def read_part(path: str | os.PathLike[str], name: str) -> bytes:
     """Part ``name`` of the package at ``path``, inflated by :func:`inflate_entry`."""
     with zipfile.ZipFile(path) as archive, open(path, "rb") as source:
         return inflate_entry(archive, archive.getinfo(name), source)

@@ -55,23 +55,19 @@ def annotate_findings(checked, ledger: str | os.PathLike[str], out: str | os.Pat
     the second half — scores, receivables, KPIs, alerts — is computed beside the marking of the
     cells (by a forked child, when there is one), which needs only the findings. Returns the
     written path and the whole :class:`~kaxl.engine.CheckResult`."""
-    from kaxl.engine import finish_check
+    from kaxl import engine
 
     ledger, out = Path(ledger), Path(out)
     check_output_path(ledger, out)
 
     def contents():
-        result = finish_check(checked)
-        tail = (result.alerts, result.projects, result.receivables, result.kpis, result.kpis_by_manager,
-                result.deductions)  # not the ledger: the caller has it, and it is large to send back
-        return _tab_contents(result, ledger), tail
+        values, alerts = engine.computed_values(checked), engine.check_alerts(checked)
+        # the computed tables go back, not the ledger: the caller has it, and it is large to send
+        return _tab_contents(engine.assemble(checked, values, alerts), ledger), (values, alerts)
 
     with paused_gc():
-        tail = _annotate(checked.findings, ledger, out, contents)
-    from kaxl.engine import CheckResult
-
-    ctx = checked.ctx
-    return out, CheckResult(ctx.as_of, ctx.ledger, checked.settings, checked.findings, *tail)
+        values, alerts = _annotate(checked.findings, ledger, out, contents)
+    return out, engine.assemble(checked, values, alerts)
 
 
 def _tab_contents(result, ledger: Path) -> list[tuple[list[str], list[list[object]]]]:

@@ -42,7 +42,7 @@ def write_summary(result, out_path: str | os.PathLike[str], *, sources: Sequence
     ``fast=False`` writes every cell and the whole package through XlsxWriter's own code (the
     reference the fast writers of :mod:`kaxl.reports.summary_rows` are tested against).
     """
-    return _write(result, None, out_path, sources, generated_at, fast)
+    return _write(result, None, out_path, sources, generated_at, fast)[0]
 
 
 def write_summary_findings(checked, out_path: str | os.PathLike[str], *, sources: Sequence[str] | None = None,
@@ -56,16 +56,10 @@ def write_summary_findings(checked, out_path: str | os.PathLike[str], *, sources
     from kaxl import engine, sidejob
 
     with sidejob.start(lambda: engine.computed_values(checked)) as values:  # before any thread starts
-        alerts = engine.build_alerts(checked.ctx.ledger, checked.findings, checked.upcoming)
+        alerts = engine.check_alerts(checked)
         early = _Early(checked.ctx.as_of, checked.findings, alerts, checked.ctx.ledger)
-        finished: list = []
-
-        def finish():
-            finished.append(engine.assemble(checked, values.result(), alerts))
-            return finished[0]
-
-        path = _write(early, finish, out_path, sources, generated_at, True)
-    return path, finished[0]
+        return _write(early, lambda: engine.assemble(checked, values.result(), alerts), out_path, sources,
+                      generated_at, True)
 
 
 @dataclass
@@ -79,7 +73,8 @@ class _Early:
 
 
 def _write(result, finish: Callable[[], Any] | None, out_path: str | os.PathLike[str], sources: Sequence[str] | None,
-           generated_at: dt.datetime | None, fast: bool) -> Path:
+           generated_at: dt.datetime | None, fast: bool) -> tuple[Path, Any]:
+    """The summary written (see :meth:`_Summary.write` for ``finish``), and the result it showed."""
     out_path = Path(out_path)
     files = [str(s) for s in (sources if sources is not None else getattr(result.ledger, "files", []) or [])]
     generated_at = generated_at or dt.datetime.now().astimezone()
@@ -91,11 +86,12 @@ def _write(result, finish: Callable[[], Any] | None, out_path: str | os.PathLike
             "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
             "default_date_format": "yyyy-mm-dd", "remove_timezone": True, "in_memory": True})
         # (not constant_memory: it cannot hold tables; in_memory skips temp files per sheet)
+        summary = _Summary(book, result, out_path, files, generated_at, fast)
         try:
-            _Summary(book, result, out_path, files, generated_at, fast).write(finish)
+            summary.write(finish)
         finally:
             book.close()
-    return out_path
+    return out_path, summary.result
 
 
 class _Summary:
