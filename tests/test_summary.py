@@ -304,3 +304,38 @@ def test_string_table_marks_the_same_strings_as_xlsxwriter_for_whitespace() -> N
     assert len(written) == len(texts)
     for text, si in zip(texts, written):
         assert ('xml:space="preserve"' in si) == bool(_preserve_whitespace(text)), repr(text)
+
+
+def test_block_hyperlinks_are_written_as_xlsxwriter_writes_them(tmp_path: Path) -> None:
+    """BlockSheet writes <hyperlinks> and the sheet's .rels itself; byte for byte what XlsxWriter
+    writes from the Url objects write_url stores, for every kind of target the summary may hold."""
+    import zipfile
+
+    from kaxl.reports import summary_rows
+
+    targets = [
+        "external:..\\台账 A&B.xlsx#'回款台账 Receivables'!F12", "external:..\\台账 A&B.xlsx#'回款台账 Receivables'!G13",
+        "external:C:\\data\\华东 #1.xlsx#'项目台账 Projects'!B4", "external:../up/dir.xlsx#'x<y>\"z'!A1",
+        "external:plain.xlsx", "external:a.xlsx#odd/anchor", "internal:'扣分 Deductions'!A5",
+        "internal:'It''s'!A7", "https://example.com/a b?x=1#frag", "mailto:ops@example.com", None,
+    ]
+
+    def build(path: Path, through_urls: bool) -> dict[str, bytes]:
+        book = summary_rows.BlockWorkbook(str(path), {"in_memory": True})
+        ws = book.add_worksheet("Links", worksheet_class=summary_rows.BlockSheet)
+        link = book.add_format({"underline": 1})
+        rows = [[f"第{i}行 & <链接>", f"说明 {i}", "\n换行"] for i in range(len(targets))]
+        summary_rows.write_block(ws, 1, rows, [None] * 3, [False] * 3,
+                                 links={0: targets, 2: list(reversed(targets))}, link_format=link)
+        if through_urls:
+            ws.links_as_urls()
+        book.close()
+        with zipfile.ZipFile(path) as package:
+            return {name: package.read(name) for name in package.namelist()}
+
+    fast, slow = build(tmp_path / "fast.xlsx", False), build(tmp_path / "slow.xlsx", True)
+    sheet = fast["xl/worksheets/sheet1.xml"].decode()
+    assert sheet.count("<hyperlink ") == 2 * (len(targets) - 1) and 'r:id="rId16"' in sheet
+    assert "&amp;" in sheet and 'display="&#xA;换行"' in sheet
+    assert fast["xl/worksheets/_rels/sheet1.xml.rels"].count(b"<Relationship ") == 16
+    assert fast == slow

@@ -17,8 +17,15 @@ level 3, never zlib's default 6), on every core as XlsxWriter hands them over
 (:class:`BlockWorkbook`, :class:`_DeflatingZip`): on the 20,000-project summary the packaging
 step went from 2.5 s to ~1 s with zlib, for a 15 % larger file.
 
+Hyperlinks go the same way: XlsxWriter parses a ``Url`` object per linked cell and writes
+each ``<hyperlink>`` through its generic tag writer (~30 µs a link, 30,000 links to the ledger
+on the 20k summary); :class:`BlockSheet` keeps each link as its relationship target and
+location — parsed once per linked file — and writes the element as XlsxWriter's
+``_write_hyperlinks`` does, with the same relationship ids and the same ``.rels`` entries.
+
 Only private XlsxWriter hooks that have been stable for years are used (``_write_rows``,
-``fh``, ``str_table``, ``hyperlinks``, ``_convert_date_time``, ``_get_packager``,
+``fh``, ``str_table``, ``hyperlinks``, ``_write_hyperlinks``, ``rel_count``,
+``external_hyper_links``, ``_escape_attributes``, ``_convert_date_time``, ``_get_packager``,
 ``_write_shared_strings_file``, ``_write_sst_strings``, the ``ZipFile`` name in
 ``xlsxwriter.workbook`` with its ``writestr``/``write``/``close``); :func:`supported` checks for them, and the summary falls back to
 XlsxWriter's own writers when a future XlsxWriter lacks one.
@@ -27,13 +34,13 @@ XlsxWriter's own writers when a future XlsxWriter lacks one.
 from __future__ import annotations
 
 import contextlib
-import copy
 import datetime as dt
 import os
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from operator import itemgetter
 from typing import Any
 
 import xlsxwriter
@@ -46,9 +53,9 @@ from xlsxwriter.worksheet import Worksheet
 from kaxl.ooxml.package import deflated_entry, write_entries
 
 try:  # the URL parser XlsxWriter's write_url uses (xlsxwriter ≥ 3.2)
-    from xlsxwriter.url import Url
+    from xlsxwriter.url import Url, UrlTypes
 except ImportError:  # pragma: no cover - older XlsxWriter: per-cell path
-    Url = None  # type: ignore[assignment,misc]
+    Url = UrlTypes = None  # type: ignore[assignment,misc]
 
 MAX_TEXT = 32767
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
@@ -160,6 +167,8 @@ class BlockSheet(Worksheet):
     def __init__(self) -> None:
         super().__init__()
         self.kaxl_rows: list[str] = []
+        # (row, col, target as given, relationship target or None for an in-workbook link, location, text)
+        self.kaxl_links: list[tuple[int, int, str, str | None, str, str]] = []
 
     def add_table(self, first_row: int, first_col: int, last_row: int, last_col: int,  # type: ignore[override]
                   options: dict | None = None):
@@ -193,11 +202,46 @@ class BlockSheet(Worksheet):
         if self.kaxl_rows:
             self.fh.write("".join(self.kaxl_rows))
 
+    def links_as_urls(self) -> None:
+        """Hand the block's links to XlsxWriter as the Url objects write_url would have stored."""
+        for row, col, target, _, _, text in self.kaxl_links:
+            url = Url(target)
+            url._text = text
+            self.hyperlinks[row][col] = url
+        self.kaxl_links = []
+
+    def _write_hyperlinks(self) -> None:
+        """The ``<hyperlinks>`` element as ``Worksheet._write_hyperlinks`` writes it: in row then
+        column order, an ``r:id`` per link to another file (numbered on from ``rel_count``, its
+        target added to ``external_hyper_links`` for the packager), ``location`` and
+        ``display`` for a link inside the workbook."""
+        if not self.kaxl_links:
+            return super()._write_hyperlinks()
+        if self.hyperlinks:  # cells linked through write_url as well: XlsxWriter orders them all
+            self.links_as_urls()
+            return super()._write_hyperlinks()
+        escape = self._escape_attributes
+        letters: dict[int, str] = {}
+        pieces = ["<hyperlinks>"]
+        for row, col, _, relationship, location, text in sorted(self.kaxl_links, key=itemgetter(0, 1)):
+            letter = letters.get(col) or letters.setdefault(col, xl_col_to_name(col))
+            if relationship is not None:
+                self.rel_count += 1
+                anchor = f' location="{escape(location)}"' if location else ""
+                pieces.append(f'<hyperlink ref="{letter}{row + 1}" r:id="rId{self.rel_count}"{anchor}/>')
+                self.external_hyper_links.append(["/hyperlink", relationship, "External"])
+            else:
+                pieces.append(f'<hyperlink ref="{letter}{row + 1}" location="{escape(location)}" '
+                              f'display="{escape(text)}"/>')
+        pieces.append("</hyperlinks>")
+        self.fh.write("".join(pieces))
+
 
 def supported() -> bool:
     """Whether this XlsxWriter has the hooks :class:`BlockSheet` relies on."""
-    return (Url is not None
-            and all(hasattr(Worksheet, name) for name in ("_write_rows", "_check_dimensions", "_convert_date_time"))
+    return (Url is not None and hasattr(UrlTypes, "INTERNAL")
+            and all(hasattr(Worksheet, name) for name in ("_write_rows", "_check_dimensions", "_convert_date_time",
+                                                           "_write_hyperlinks", "_escape_attributes"))
             and hasattr(xlsxwriter.Workbook, "_get_packager") and hasattr(xlsxwriter.Workbook, "_store_workbook")
             and hasattr(xlsxwriter.workbook, "ZipFile") and hasattr(Packager, "_write_shared_strings_file")
             and hasattr(SharedStrings, "_write_sst_strings"))
@@ -225,7 +269,15 @@ def write_block(ws: BlockSheet, first_row: int, rows: Sequence[Sequence[Any]], f
     """
     if not rows:
         return
-    sst = ws.str_table._get_shared_string_index
+    table = ws.str_table
+    sst = table._get_shared_string_index
+    # Strings of the plain columns are indexed inline: ``known.setdefault(text, len(known))`` is
+    # what ``_get_shared_string_index`` does (a new string gets the next index) in two C calls
+    # instead of a Python method call per cell; the count is added up per column. Only while the
+    # table is XlsxWriter's dict with one entry per index (it is until the workbook closes).
+    known = table.string_table
+    inline = isinstance(known, dict) and table.unique_count == len(known)
+    add = known.setdefault if inline else (lambda text, _next: sst(text))
     convert = ws._convert_date_time  # as write_datetime: the workbook's epoch and time-zone rule
     ncols = max(len(r) for r in rows)
     letters = [xl_col_to_name(j) for j in range(ncols)]
@@ -243,7 +295,7 @@ def write_block(ws: BlockSheet, first_row: int, rows: Sequence[Sequence[Any]], f
         append = cells.append
         if j in special:
             targets = links.get(j)
-            parsed: dict[str, Any] = {}
+            parsed: dict[str, str] = {}
             for n, row in enumerate(rows):
                 value = row[j] if j < len(row) else None
                 if value is None:
@@ -252,10 +304,8 @@ def write_block(ws: BlockSheet, first_row: int, rows: Sequence[Sequence[Any]], f
                 ref = letter + numbers[n]
                 target = targets[n] if targets is not None else None
                 if target and len(target) <= max_url and isinstance(value, str) and ws.hlink_count < 65530:
-                    url = _url(target, parsed)
-                    url._text = value[:MAX_TEXT]
                     ws.hlink_count += 1
-                    ws.hyperlinks[first_row + n][j] = url
+                    ws.kaxl_links.append((first_row + n, j, target, *_link(target, parsed), value[:MAX_TEXT]))
                     append(f'<c r="{ref}"{link_style} t="s"><v>{sst(value[:MAX_TEXT])}</v></c>')
                 elif isinstance(value, str) and value in rag:
                     append(f'<c r="{ref}"{rag[value]} t="s"><v>{sst(value)}</v></c>')
@@ -267,11 +317,14 @@ def write_block(ws: BlockSheet, first_row: int, rows: Sequence[Sequence[Any]], f
         start, as_text, as_number = f'<c r="{letter}', f'"{style} t="s"><v>', f'"{style}><v>'
         columns.append([
             "" if value is None
-            else f"{start}{number}{as_text}{sst(value if len(value) <= MAX_TEXT else value[:MAX_TEXT])}</v></c>"
+            else f"{start}{number}{as_text}{add(value if len(value) <= MAX_TEXT else value[:MAX_TEXT], len(known))}</v></c>"
             if value.__class__ is str
             else f"{start}{number}{as_number}{value:.16G}</v></c>" if is_numeric and value.__class__ is float
             else _cell(letter + number, value, style, is_numeric, sst, convert)
             for value, number in zip(values[j], numbers)])
+        if inline:
+            table.count += list(map(type, values[j])).count(str)
+            table.unique_count = len(known)
     heights = heights or [None] * len(rows)
     out = ws.kaxl_rows
     for n, cells in enumerate(zip(*columns)):
@@ -281,23 +334,29 @@ def write_block(ws: BlockSheet, first_row: int, rows: Sequence[Sequence[Any]], f
     ws._check_dimensions(first_row + len(rows) - 1, ncols - 1)
 
 
-def _url(target: str, parsed: dict[str, Any]) -> Any:
-    r"""``Url(target)``, parsed once per linked file: a finding links ``external:file#'Sheet'!F12``.
+def _link(target: str, parsed: dict[str, str]) -> tuple[str | None, str]:
+    r"""(relationship target, location) of a hyperlink to ``target``, as ``Url(target)`` gives them.
 
-    The Url of a file's first link is copied for the file's other cells with only the anchor
-    changed — exactly what parsing would give, as XlsxWriter takes the anchor verbatim (after
-    ``/`` → ``\``, which no sheet name or cell address contains). Anything else is parsed.
+    The relationship target is None for a link inside the workbook (``internal:'Sheet'!A5``,
+    whose location is the rest of the text, as Url takes it). A finding links
+    ``external:file#'Sheet'!F12``: the file part is parsed once per file and the anchor taken
+    verbatim — as Url does after ``/`` → ``\``, which no sheet name or cell address contains.
+    Anything else is parsed; a target Url refuses raises its ValueError here, as write_url would.
     """
+    if target.startswith("internal:"):
+        return None, target[len("internal:"):]
     head, sep, anchor = target.partition("#")
-    template = parsed.get(head) if sep and target.startswith("external:") and "/" not in anchor else None
-    if template is None:
+    simple = sep and target.startswith("external:") and "/" not in anchor
+    relationship = parsed.get(head) if simple else None
+    if relationship is None:
         url = Url(target)
-        if sep and target.startswith("external:") and "/" not in anchor and url._anchor == anchor:
-            parsed[head] = url
-        return url
-    url = copy.copy(template)
-    url._original_url, url._anchor = target, anchor
-    return url
+        if url._link_type not in (UrlTypes.URL, UrlTypes.EXTERNAL):
+            return None, url._link
+        relationship = url._target()
+        if simple and url._anchor == anchor:
+            parsed[head] = relationship
+        return relationship, url._anchor
+    return relationship, anchor
 
 
 def _cell(ref: str, value: Any, style: str, is_numeric: bool, sst, convert) -> str:
