@@ -205,3 +205,46 @@ def test_a_new_notes_shown_text_is_what_is_read_back() -> None:
     comments = Comments(None)
     for text in ["kaxl 校验\n[错误 error] A-1 <缺少> & 'x'", "&amp; &copy; &#x41;", "a\x01b _x0041_", "crlf\r\nline"]:
         assert Comments.shown_text(text) == plain_text(comments.new_comment("B2", text))
+
+
+def test_new_tab_cells_inline_as_value_cell_writes_them() -> None:
+    """The column comprehension's inline str/int/float paths give what _value_cell gives each value."""
+    import datetime as dt
+    import decimal
+
+    import numpy as np
+
+    from kaxl.ooxml.newsheet import _Formats, _value_cell, render
+    from kaxl.ooxml.styles import Styles
+
+    values = [1, -7, 0, 2**70, 1.5, -0.0, 1e300, float("inf"), float("-inf"), float("nan"), True, False,
+              dt.date(2026, 11, 16), dt.date(1899, 1, 1), dt.datetime(2026, 11, 16, 9, 30), dt.datetime(2026, 1, 1),
+              decimal.Decimal("2.50"), np.int64(3), np.float64(2.25), "文本", " pad ", None]
+    styles = Styles(None)
+    xml = render("T", ["h"], [[v] for v in values], styles, date1904=False).decode()
+    formats = _Formats(styles)
+    for n, value in enumerate(values, start=2):
+        cell = _value_cell(f"A{n}", value, formats, False, None, None)
+        assert cell in xml if cell else f'<c r="A{n}"' not in xml, value
+    assert '<v>1e+300</v>' in xml and '<c r="A11"' not in xml  # NaN left out
+    assert "<t>inf</t>" in xml and "<t>-inf</t>" in xml  # infinities as their text, not as numbers
+
+
+def test_needs_cell_escape_agrees_with_one_regex() -> None:
+    """The split check (character class + _x test) finds exactly what the one-regex check found."""
+    import re
+
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from kaxl.ooxml.xmltext import needs_cell_escape
+
+    one = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udfff]|_x[0-9A-Fa-f]{4}_")
+    pieces = st.sampled_from(["_x", "_x0041_", "_X0041_", "_x00G1_", "x", "_", "\x01", "\t", "\n", "\r", "\ud800",
+                              "\ufffe", "\uffff", "中", "a", "0", "F"])
+
+    @given(st.lists(pieces, max_size=12).map("".join))
+    def check(text: str) -> None:
+        assert needs_cell_escape(text) == (one.search(text) is not None)
+
+    check()

@@ -22,7 +22,7 @@ from kaxl.ooxml import contenttypes, record, rels
 from kaxl.ooxml.cellref import make_ref, parse_ref
 from kaxl.ooxml.comments import Comments, plain_text
 from kaxl.ooxml.contenttypes import ContentTypes
-from kaxl.ooxml.newsheet import internal_location, register_formats, render
+from kaxl.ooxml.newsheet import locator, register_formats, render
 from kaxl.ooxml.package import Package, iter_parts
 from kaxl.ooxml.record import MarkRecord, Record, SheetParts, text_hash
 from kaxl.ooxml.rels import Rels
@@ -154,7 +154,7 @@ class Annotator:
         def beside() -> tuple[list[bytes], object]:
             filled, extra = contents() if contents is not None else ([(t.header, t.rows) for t in tabs], None)
             return [render(title, header, rows, self.styles, date1904=date1904, link_column=tab.link_column,
-                           widths=tab.widths, link_target=lambda text, titles=titles: internal_location(text, titles))
+                           widths=tab.widths, link_target=locator(titles))
                     for (tab, title, titles), (header, rows) in zip(placed, filled)], extra
 
         with sidejob.start(beside) as rendering:

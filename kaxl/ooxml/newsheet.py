@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import itertools
 import math
 import numbers
@@ -19,7 +20,7 @@ from collections.abc import Callable, Sequence
 from kaxl.ooxml.cellref import MAX_ROW, column_letters, quote_sheet
 from kaxl.ooxml.styles import Styles
 from kaxl.ooxml.textwidth import display_width
-from kaxl.ooxml.xmltext import _NEEDS_CELL_ESCAPE, MAIN_NS, REL_NS, cell_text, escape_attribute, escape_text
+from kaxl.ooxml.xmltext import MAIN_NS, REL_NS, cell_text, escape_attribute, escape_text, needs_cell_escape
 
 MAX_TEXT = 32_767  # Excel's limit for one cell
 MAX_HYPERLINKS = 65_530  # Excel's limit per worksheet
@@ -111,12 +112,17 @@ def render(title: str, header: Sequence[str], rows: Sequence[Sequence[object]], 
             rendered.append([_value_cell(letter + number, value, formats, date1904, links, link_target)
                              for value, number in zip(column, row_numbers)])
         else:
-            texts = _escaped_texts(column)
+            # str, int and finite float (x - x == 0 is false only for inf and NaN) inline,
+            # everything else through _value_cell
+            texts = iter(_escaped_texts(column))
+            cell = f'<c r="{letter}'
             rendered.append([
-                "" if value is None else
-                f'<c r="{letter}{number}" t="inlineStr"><is>{text}</is></c>' if text is not None
+                "" if value is None
+                else f'{cell}{number}" t="inlineStr"><is>{next(texts)}</is></c>' if value.__class__ is str
+                else f'{cell}{number}"><v>{value}</v></c>' if value.__class__ is int
+                else f'{cell}{number}"><v>{value!r}</v></c>' if value.__class__ is float and value - value == 0
                 else _value_cell(letter + number, value, formats, date1904, None, None)
-                for value, text, number in zip(column, texts, row_numbers)])
+                for value, number in zip(column, row_numbers)])
     out.extend(f'<row r="{number}">{"".join(cells)}</row>' for number, cells in zip(row_numbers, zip(*rendered)))
     if not rendered:
         out.extend(f'<row r="{number}"></row>' for number in row_numbers)
@@ -127,8 +133,8 @@ def render(title: str, header: Sequence[str], rows: Sequence[Sequence[object]], 
 _JOIN = "\ue000"  # a private-use character: legal XML, untouched by escaping
 
 
-def _escaped_texts(column: Sequence[object]) -> list[str | None]:
-    """Each str of ``column`` as its <t> element (None for other values).
+def _escaped_texts(column: Sequence[object]) -> list[str]:
+    """The <t> element of each str of ``column``, in order (other values have none).
 
     What :func:`_string_cell` does to one text, done to the whole column at once: joined,
     checked for characters needing Excel's _xHHHH_ escape in one scan, escaped with three
@@ -138,23 +144,26 @@ def _escaped_texts(column: Sequence[object]) -> list[str | None]:
     strings = [value if len(value) <= MAX_TEXT else value[:MAX_TEXT]
                for value in column if value.__class__ is str]
     blob = _JOIN.join(strings)
-    if strings and blob.count(_JOIN) == len(strings) - 1 and _NEEDS_CELL_ESCAPE.search(blob) is None:
-        escaped = iter(escape_text(blob).split(_JOIN))
+    if strings and blob.count(_JOIN) == len(strings) - 1 and not needs_cell_escape(blob):
+        escaped = escape_text(blob).split(_JOIN)
     else:
-        escaped = iter([escape_text(cell_text(text)) for text in strings])
-    return [(f'<t xml:space="preserve">{text}</t>' if text[:1].isspace() or text[-1:].isspace() or "\n" in text
-             else f"<t>{text}</t>") if (text := next(escaped) if value.__class__ is str else None) is not None
-            else None for value in column]
+        escaped = [escape_text(cell_text(text)) for text in strings]
+    return [f'<t xml:space="preserve">{text}</t>' if text[:1].isspace() or text[-1:].isspace() or "\n" in text
+            else f"<t>{text}</t>" for text in escaped]
 
 
 def _value_cell(ref: str, value: object, formats: _Formats, date1904: bool, links: list[str] | None,
                 link_target: Callable[[str], str | None] | None) -> str:
     """One cell of a new tab ("" for a missing value); ``links`` collects the link column's hyperlinks."""
     cls = value.__class__
-    if cls is int:  # the common numbers first: the numbers.* ABC checks below cost ~1 µs each
+    if cls is int:  # the common types first: the numbers.* ABC checks below cost ~1 µs each
         return f'<c r="{ref}"><v>{value}</v></c>'
     if cls is float and math.isfinite(value):
         return f'<c r="{ref}"><v>{value!r}</v></c>'
+    if cls is str:
+        return _text_cell(ref, value, formats, links, link_target)
+    if cls is dt.date:
+        return _date_cell(ref, value, formats, date1904)
     if _is_missing(value):
         return ""
     if isinstance(value, bool):
@@ -165,14 +174,22 @@ def _value_cell(ref: str, value: object, formats: _Formats, date1904: bool, link
         number = float(value)
         return f'<c r="{ref}"><v>{number!r}</v></c>' if math.isfinite(number) else _string_cell(ref, str(value), 0)
     if isinstance(value, dt.date):
-        serial = _serial(value, date1904)
-        if serial is None:
-            return _string_cell(ref, value.isoformat(), 0)
-        timed = isinstance(value, dt.datetime) and serial != int(serial)
-        style = formats.datetime if timed else formats.date
-        return (f'<c r="{ref}" s="{style}"><v>{serial!r}</v></c>' if timed else
-                f'<c r="{ref}" s="{style}"><v>{int(serial)}</v></c>')
-    text = str(value)
+        return _date_cell(ref, value, formats, date1904)
+    return _text_cell(ref, str(value), formats, links, link_target)
+
+
+def _date_cell(ref: str, value: dt.date, formats: _Formats, date1904: bool) -> str:
+    serial = _serial(value, date1904)
+    if serial is None:
+        return _string_cell(ref, value.isoformat(), 0)
+    timed = isinstance(value, dt.datetime) and serial != int(serial)
+    style = formats.datetime if timed else formats.date
+    return (f'<c r="{ref}" s="{style}"><v>{serial!r}</v></c>' if timed else
+            f'<c r="{ref}" s="{style}"><v>{int(serial)}</v></c>')
+
+
+def _text_cell(ref: str, text: str, formats: _Formats, links: list[str] | None,
+               link_target: Callable[[str], str | None] | None) -> str:
     location = link_target(text) if link_target is not None and links is not None and text else None
     if location is not None and links is not None and len(links) < MAX_HYPERLINKS:
         links.append(f'<hyperlink ref="{ref}" location="{escape_attribute(location)}" '
@@ -218,8 +235,17 @@ def internal_location(text: str, titles: Sequence[str]) -> str | None:
     links to its A1; anything naming no sheet of the workbook gets no link (a dead link in
     Excel shows an error when clicked).
     """
-    text = text.strip().lstrip("=")
+    return locator(titles)(text)
+
+
+def locator(titles: Sequence[str]) -> Callable[[str], str | None]:
+    """:func:`internal_location` for one workbook's ``titles``, folded once for all the links."""
     folded = {t.casefold(): t for t in titles}
+    return functools.partial(_location, folded=folded)
+
+
+def _location(text: str, folded: dict[str, str]) -> str | None:
+    text = text.strip().lstrip("=")
     if "!" in text:
         sheet = text.rsplit("!", 1)[0]
         if sheet.startswith("'") and sheet.endswith("'") and len(sheet) >= 2:
