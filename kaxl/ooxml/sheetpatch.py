@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from kaxl.errors import LedgerReadError
 from kaxl.ooxml.cellref import column_letters, make_ref, parse_ref
@@ -30,22 +30,21 @@ _ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _OPAQUE = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>", re.S)
 
 
-@dataclass(frozen=True)
-class CellInfo:
+# Named tuples, not frozen dataclasses: one of each is made per marked cell (20,000 on a big
+# ledger), and a frozen dataclass's __init__ sets each field through object.__setattr__.
+class CellInfo(NamedTuple):
     exists: bool
     style: int | None  # the s attribute (None: absent, or no <c> element)
     empty: bool  # holds no value, formula or inline string
     inherited: int  # the xf an empty cell here shows: its row's style, else its column's, else 0
 
 
-@dataclass(frozen=True)
-class RowInfo:
+class RowInfo(NamedTuple):
     exists: bool
     bare: bool  # the row start tag is exactly <row r="N"> — how rows kaxl creates look
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(NamedTuple):
     style: int | None = None  # the new s attribute (None removes it); a missing cell is created
     delete: bool = False  # remove the <c> element (only ever asked for cells kaxl created)
 
@@ -88,10 +87,21 @@ def _attrs(tag: bytes) -> dict[bytes, bytes]:
 _S_ATTR = re.compile(rb"""<[\w:.-]+(?:\s+(?!s\s*=)[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*(\s+s\s*=\s*(?:"[^"]*"|'[^']*'))""")
 
 
-def _set_style(tag: bytes, style: int | None) -> bytes:
-    """``tag`` with ``s`` set to ``style`` (None removes it): :func:`_set` for the one attribute
-    every mark changes, without a decode/encode round trip per cell."""
+def _style_of(tag: bytes) -> tuple[int | None, re.Match[bytes] | None]:
+    """The ``s`` attribute of a start tag (None when absent) and its match for :func:`_set_style`."""
     match = _S_ATTR.match(tag)
+    if match is None:
+        return None, None
+    value = _ATTR.match(match.group(1).strip())
+    return (int(value.group(2) if value.group(2) is not None else value.group(3)) if value else None), match
+
+
+def _set_style(tag: bytes, style: int | None, match: re.Match[bytes] | None = None) -> bytes:
+    """``tag`` with ``s`` set to ``style`` (None removes it): :func:`_set` for the one attribute
+    every mark changes, without a decode/encode round trip per cell. ``match``: the tag's
+    :data:`_S_ATTR` match when the caller has it."""
+    if match is None:
+        match = _S_ATTR.match(tag)
     new = b"" if style is None else b' s="%d"' % style
     if match is not None:
         return tag[: match.start(1)] + new + tag[match.end(1):]
@@ -161,7 +171,9 @@ def patch_cells(data: bytes, targets: Iterable[tuple[int, int]], decide: Decide,
     if body_end < 0:
         raise LedgerReadError("工作表 XML 的 <sheetData> 未闭合。", "worksheet XML: <sheetData> is not closed.")
     scan = data
-    if b"<!--" in data[body_start:body_end] or b"<![CDATA[" in data[body_start:body_end]:
+    # one scan for "<!" (both markers start so), without copying the body out of a 50 MB part
+    if data.find(b"<!", body_start, body_end) >= 0 and (
+            data.find(b"<!--", body_start, body_end) >= 0 or data.find(b"<![CDATA[", body_start, body_end) >= 0):
         scan = _OPAQUE.sub(lambda m: b" " * len(m.group()), data)  # same positions, markup hidden
     row_re = re.compile(rb"<" + p + rb"row(?=[\s/>])" + _ATTRS + rb">")
     row_close = b"</" + prefix + b"row>"
@@ -212,8 +224,11 @@ def patch_cells(data: bytes, targets: Iterable[tuple[int, int]], decide: Decide,
         out.append(tail_rows)
         pos = body_end
     out.append(data[pos:])
-    head = data[:body_start]
-    return patcher.fix_dimension(head + b"".join(out), prefix) if patcher.created else head + b"".join(out)
+    # <dimension> comes before <sheetData> (the schema's order): widened in the head, and the
+    # part is joined once instead of copied again for that one attribute
+    head = patcher.fix_dimension(data[:body_start], prefix) if patcher.created else data[:body_start]
+    out.insert(0, head)
+    return b"".join(out)
 
 
 def _rows_by_number(scan: bytes, row_re: re.Pattern[bytes], prefix: bytes, wanted: list[int], start: int,
@@ -264,7 +279,8 @@ class _RowPatcher:
         return b"<" + p + b'row r="' + str(row).encode() + b'">' + b"".join(cells) + b"</" + p + b"row>"
 
     def patch_row(self, data: bytes, scan: bytes, row: int, tag: bytes, inner: tuple[int, int]) -> bytes:
-        attrs = _attrs(tag)
+        # attribute names are never escaped: a row without the text "customFormat" has none
+        attrs = _attrs(tag) if b"customFormat" in tag else {}
         custom = attrs.get(b"customFormat", b"0") in (b"1", b"true")
         row_style = int(attrs.get(b"s", b"0")) if custom else None
         info = RowInfo(exists=True, bare=tag == b"<" + self.prefix + b'row r="' + str(row).encode() + b'">')
@@ -296,22 +312,27 @@ class _RowPatcher:
                     raise LedgerReadError(f"工作表 XML 单元格 {make_ref(row, current)} 未闭合。",
                                           f"worksheet XML: cell {make_ref(row, current)} is not closed.")
                 end, empty = close + len(self.cell_close), not data[match.end(): close].strip()
-            style = _attrs(cell_tag).get(b"s")
-            cell = CellInfo(True, int(style) if style is not None else None, empty, inherited(current))
+            style, style_match = _style_of(cell_tag)
+            cell = CellInfo(True, style, empty, inherited(current))
             decision = self.decide(row, current, cell, info)
             pieces.append(data[pos: match.start()])
             if decision is None:
                 pieces.append(data[match.start(): end])
             elif not decision.delete:
                 if not addressed:  # give it its address: we may have inserted before it
-                    cell_tag = _set(cell_tag, "r", make_ref(row, current))
-                pieces.append(_set_style(cell_tag, decision.style) + data[match.end(): end])
+                    cell_tag, style_match = _set(cell_tag, "r", make_ref(row, current)), None
+                pieces.append(_set_style(cell_tag, decision.style, style_match) + data[match.end(): end])
             return end
 
         located = self._cells_by_ref(scan, row, cols, inner)
-        if located is not None:  # every target cell exists, found by its literal r: no walk
-            for col, match in zip(cols, located):
-                pos = edit(match, True, col)
+        if located is not None:  # each target cell found by its literal r, or its place: no walk
+            for col, match, place in located:
+                if match is not None:
+                    pos = edit(match, True, col)
+                else:
+                    pieces.append(data[pos: place])
+                    pieces.append(create(col))
+                    pos = place
             j = len(cols)
         else:  # walk the row's cells, creating missing ones at their place
             for match in self.cell_re.finditer(scan, inner[0], inner[1]):
@@ -336,8 +357,9 @@ class _RowPatcher:
         content = b"".join(pieces)
         if row in self.drop and info.bare and not content.strip():
             return b""
-        if created_cols and b"spans" in attrs:
-            tag = self._widen_spans(tag, attrs[b"spans"], created_cols)
+        spans = _attrs(tag).get(b"spans") if created_cols and b"spans" in tag else None
+        if spans is not None:
+            tag = self._widen_spans(tag, spans, created_cols)
         if tag.endswith(b"/>"):
             if not content:
                 return tag
@@ -347,25 +369,42 @@ class _RowPatcher:
         return tag + content + close
 
     def _cells_by_ref(self, scan: bytes, row: int, cols: list[int], inner: tuple[int, int]
-                      ) -> list[re.Match[bytes]] | None:
-        """The fast path inside a row: each target cell's start tag found by its literal ``<c r="B7"``.
+                      ) -> list[tuple[int, re.Match[bytes] | None, int]] | None:
+        """The fast path inside a row: (col, start tag, -1) for each target cell found by its
+        literal ``<c r="B7"``, (col, None, offset) for one that is missing: it goes before the
+        first cell after the previous target whose column is greater (or at the row's end).
 
         Excel, LibreOffice, XlsxWriter and openpyxl write ``r`` first, so the cells before a
         target are skipped by bytes.find instead of matched one by one (a 20,000-row ledger's
-        marks: ~5× faster). None as soon as one is not found that way — missing (to be
-        created at its place) or written differently: the caller then walks the row.
+        marks: ~5× faster), and only the cells up to a missing one's place are read. None when
+        a cell is written differently (no ``r``, or ``r`` not first): the caller walks the row.
         """
-        found: list[re.Match[bytes]] = []
+        found: list[tuple[int, re.Match[bytes] | None, int]] = []
         pos, end = inner
         head = b"<" + self.prefix + b'c r="'
         tail = b'%d"' % row
         for col in cols:
             at = scan.find(head + column_letters(col).encode() + tail, pos, end)
-            match = self.cell_re.match(scan, at, end) if at >= 0 else None
-            if match is None:
-                return None
-            found.append(match)
-            pos = match.end()
+            if at >= 0:
+                match = self.cell_re.match(scan, at, end)
+                if match is None:
+                    return None
+                found.append((col, match, -1))
+                pos = match.end()
+                continue
+            place = end
+            for match in self.cell_re.finditer(scan, pos, end):
+                ref = _r_of(match.group())
+                if ref is None:
+                    return None
+                current = _column_of(ref)
+                if current == col:  # there after all, its r written differently
+                    return None
+                if current > col:
+                    place = match.start()
+                    break
+            found.append((col, None, place))
+            pos = place
         return found
 
     @staticmethod
