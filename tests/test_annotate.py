@@ -248,3 +248,24 @@ def test_needs_cell_escape_agrees_with_one_regex() -> None:
         assert needs_cell_escape(text) == (one.search(text) is not None)
 
     check()
+
+
+def test_vml_shape_count_follows_its_edits() -> None:
+    """Vml.shapes() is counted once and then kept up to date: it must equal a fresh count after
+    every kind of edit (notes added to a new or an existing drawing, removed one or many)."""
+    from kaxl.ooxml.vml import _SHAPE, Vml
+
+    def fresh(vml: Vml) -> int:
+        return len(_SHAPE.findall(vml.text))
+
+    vml = Vml(None, {1})
+    assert vml.shapes() == fresh(vml) == 0
+    vml.add_notes([(2, 3, "a"), (4, 5, "b\n中文"), (6, 1, "c")])
+    assert vml.shapes() == fresh(vml) == 3
+    again = Vml(vml.to_bytes(), set())
+    again.remove_notes({(4, 5), (9, 9)})
+    assert again.shapes() == fresh(again) == 2
+    again.remove_note(2, 3)
+    assert again.shapes() == fresh(again) == 1
+    again.add_notes([(8, 8, "d")])
+    assert again.shapes() == fresh(again) == 2 and again.notes().keys() == {(6, 1), (8, 8)}

@@ -43,6 +43,7 @@ class Comments:
     def __init__(self, data: bytes | None) -> None:
         text, self._codec = decode(data) if data is not None else (_NEW, "utf-8")
         self._p = p = root_prefix(text)
+        self._run_props = _RUN_PROPS.format(p=p)  # the same for every run kaxl writes
         opening = re.compile(r"<%scommentList(?=[\s/>])%s>" % (re.escape(p), ATTRS)).search(text)
         if opening is None:  # no list at all: add an empty one before </comments>
             close = text.rfind(f"</{p}comments>")
@@ -120,7 +121,7 @@ class Comments:
 
     def run(self, text: str) -> str:
         p = self._p
-        return f'<{p}r>{_RUN_PROPS.format(p=p)}<{p}t xml:space="preserve">{escape_text(cell_text(text))}</{p}t></{p}r>'
+        return f'<{p}r>{self._run_props}<{p}t xml:space="preserve">{escape_text(cell_text(text))}</{p}t></{p}r>'
 
     @staticmethod
     def shown_text(text: str) -> str:

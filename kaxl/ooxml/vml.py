@@ -50,11 +50,18 @@ def _note_position(shape: str) -> tuple[int, int] | None:
     return (int(row.group(1)) + 1, int(col.group(1)) + 1) if row and col else None
 
 
+_LINE_WIDTHS: dict[str, int] = {}  # every note starts with the same header line: measured once
+
+
 def note_size(text: str) -> int:
     """How many default rows (20 px) tall a note box must be to show ``text`` at 9 pt."""
     lines = 0
     for line in text.split("\n"):
-        width = display_width(line)
+        width = _LINE_WIDTHS.get(line)
+        if width is None:
+            width = display_width(line)
+            if len(_LINE_WIDTHS) < 4096:
+                _LINE_WIDTHS[line] = width
         lines += max(1, math.ceil(width / _CHARS_PER_LINE))
     return max(4, math.ceil((lines * 12 + 10) / 20))
 
@@ -69,13 +76,17 @@ class Vml:
             self.text = data.decode("latin-1")
         self._taken = set(taken_blocks)
         self._original = self.text
+        self._shapes: int | None = None  # counted once, then kept up to date by the edits
 
     @property
     def changed(self) -> bool:
         return self.text != self._original
 
     def shapes(self) -> int:
-        return len(_SHAPE.findall(self.text))
+        """How many shapes the drawing holds (a scan of the whole part the first time only)."""
+        if self._shapes is None:
+            self._shapes = sum(1 for _ in _SHAPE.finditer(self.text))
+        return self._shapes
 
     def notes(self) -> dict[tuple[int, int], tuple[int, int]]:
         """(row, col) 1-based → span of the note shape anchored there."""
@@ -90,18 +101,22 @@ class Vml:
         span = self.notes().get((row, col))
         if span is not None:
             self.text = self.text[: span[0]] + self.text[span[1]:]
+            self._shapes = None
 
     def remove_notes(self, cells: set[tuple[int, int]]) -> None:
         """Remove the note shapes of ``cells`` in one pass (thousands of cells on a re-run)."""
         if not cells:
             return
-        pieces, last = [], 0
+        pieces, last, kept = [], 0, 0
         for match in _SHAPE.finditer(self.text):
             if _note_position(match.group()) in cells:
                 pieces.append(self.text[last: match.start()])
                 last = match.end()
+            else:
+                kept += 1
         pieces.append(self.text[last:])
         self.text = "".join(pieces)
+        self._shapes = kept
 
     def add_notes(self, notes: list[tuple[int, int, str]]) -> None:
         """Append hidden note boxes for (row, col, text), as Excel draws a new note."""
@@ -114,6 +129,7 @@ class Vml:
         shapes = [self._note(shape_id, row, col, text, z + i) for i, (shape_id, (row, col, text)) in
                   enumerate(zip(ids, notes))]
         self._insert("".join(shapes))
+        self._shapes = z - 1 + len(shapes)
 
     def _insert(self, markup: str) -> None:
         close = self.text.rfind("</xml>")
