@@ -171,6 +171,10 @@ def test_annotate_computes_the_scores_and_alerts_beside_the_marking(tmp_path, mo
         assert out.read_bytes() == reference
         assert dumps(to_document(result)) == dumps(to_document(whole))
         assert len(result.alerts) and len(result.projects)  # the second half really came back
+        # `kaxl annotate` needs only the findings' counts: the same copy, no computed tables sent back
+        out, nothing = annotate_findings(check_findings(ledger, as_of), sample, tmp_path / f"lean-{fork}.xlsx",
+                                         with_result=False)
+        assert nothing is None and out.read_bytes() == reference
 
 
 @linux_only

@@ -61,6 +61,7 @@ class Tab:
     rows: list[list[object]]
     link_column: int | None
     widths: list[float] | None
+    beside: bool = True  # False: rendered from header/rows by this process, after the marking
 
 
 # computes the tabs' (header, rows), in the order of the tabs, and a value for the caller
@@ -141,6 +142,9 @@ class Annotator:
         The tabs' sheet XML is most of an annotate's writing time and depends on nothing the
         marking changes: their titles and cell formats are fixed first (registering a format
         again returns the same index), so the child renders exactly what this process would.
+        A tab marked ``beside=False`` already has its rows (the Findings tab: the findings are
+        here) and is rendered by this process once the cells are marked, so the two halves
+        end closer together; ``contents`` gives anything for it, the entry is not used.
         """
         placed: list[tuple[Tab, str, list[str]]] = []
         names = [s.name for s in self.book.sheets()]
@@ -151,16 +155,23 @@ class Annotator:
         register_formats(self.styles)
         date1904 = self.book.date1904
 
-        def beside() -> tuple[list[bytes], object]:
+        def draw(tab: Tab, title: str, titles: list[str], header: list[str], rows: list[list[object]]) -> bytes:
+            return render(title, header, rows, self.styles, date1904=date1904, link_column=tab.link_column,
+                          widths=tab.widths, link_target=locator(titles))
+
+        def beside() -> tuple[list[bytes | None], object]:
             filled, extra = contents() if contents is not None else ([(t.header, t.rows) for t in tabs], None)
-            return [render(title, header, rows, self.styles, date1904=date1904, link_column=tab.link_column,
-                           widths=tab.widths, link_target=locator(titles))
-                    for (tab, title, titles), (header, rows) in zip(placed, filled)], extra
+            return [draw(tab, title, titles, *content) if tab.beside else None
+                    for (tab, title, titles), content in zip(placed, filled)], extra
 
         with sidejob.start(beside) as rendering:
             self.tabs_rendered_beside = rendering.forked
             self._mark(marks)
+            # tabs whose rows this process has (not beside) are drawn while the child finishes
+            here = [None if tab.beside else draw(tab, title, titles, tab.header, tab.rows)
+                    for tab, title, titles in placed]
             sheets, extra = rendering.result()
+        sheets = [mine if mine is not None else theirs for mine, theirs in zip(here, sheets)]
         for (_, title, _), xml in zip(placed, sheets):
             self.book.add_sheet(title, xml)
             self.record.sheets.append(title)

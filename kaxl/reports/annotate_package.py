@@ -42,6 +42,7 @@ class NewSheet:
     rows: list[list[object]] = field(default_factory=list)
     link_column: int | None = None
     widths: list[float] | None = None
+    beside: bool = True  # False: its rows are given here and it is not taken from ``contents``
 
 
 def annotate_package(src: str | os.PathLike[str], dst: str | os.PathLike[str],
@@ -49,7 +50,8 @@ def annotate_package(src: str | os.PathLike[str], dst: str | os.PathLike[str],
     """Write ``dst``: ``src`` with ``marks`` applied and ``new_sheets`` added, nothing else changed.
 
     ``contents``, when given, supplies the new sheets' (header, rows) instead of ``new_sheets``
-    (whose titles, links and widths still apply), computed while the cells are marked — see
+    (whose titles, links and widths still apply; a sheet with ``beside=False`` keeps its own
+    header and rows), computed while the cells are marked — see
     :meth:`kaxl.ooxml.annotator.Annotator.run`; what else it returns is returned here.
     """
     src, dst = Path(src), Path(dst)
@@ -63,7 +65,8 @@ def annotate_package(src: str | os.PathLike[str], dst: str | os.PathLike[str],
             raise KaxlError(f"无效的单元格地址：{mark.cell}", f"Invalid cell address: {mark.cell}",
                             file=str(src)) from None
         converted.append(Mark(mark.sheet, row, col, mark.severity, mark.note))
-    tabs = [Tab(s.title, list(s.header), [list(r) for r in s.rows], s.link_column, s.widths) for s in new_sheets]
+    tabs = [Tab(s.title, list(s.header), [list(r) for r in s.rows], s.link_column, s.widths, s.beside)
+            for s in new_sheets]
     with Package(src) as package:
         extra = Annotator(package).run(converted, tabs, contents)
         package.save(dst)
