@@ -228,18 +228,14 @@ def _document(rows: list[str], links: list[str], cols: str, dimension: str) -> b
     return "".join(parts).encode("utf-8")
 
 
-def internal_location(text: str, titles: Sequence[str]) -> str | None:
-    """A link-column text as a hyperlink location inside this workbook, or None.
+def locator(titles: Sequence[str]) -> Callable[[str], str | None]:
+    """A function giving a link-column text's hyperlink location inside a workbook of
+    ``titles``, or None (the titles folded once for all the links of a tab).
 
     "'回款台账 Receivables'!F12" is used as it is (a leading "=" dropped); a bare sheet title
     links to its A1; anything naming no sheet of the workbook gets no link (a dead link in
     Excel shows an error when clicked).
     """
-    return locator(titles)(text)
-
-
-def locator(titles: Sequence[str]) -> Callable[[str], str | None]:
-    """:func:`internal_location` for one workbook's ``titles``, folded once for all the links."""
     folded = {t.casefold(): t for t in titles}
     return functools.partial(_location, folded=folded)
 
