@@ -33,9 +33,9 @@ SOP_MODULES = (
     "kaxl.validators.receivables",
     "kaxl.validators.risks",
 )
-# Run by a forked child (kaxl.sidejob), with the schema validation, while this process checks
-# the references and the other modules — about as long as those on a large ledger, so the check
-# uses two cores. The modules that need the node table (initiation, bids, contracts) stay here:
+# Run by a forked child (kaxl.sidejob), with the schema validation and the references, while
+# this process checks the other modules — about as long as those on a large ledger (measured at
+# 20k: child 1.1 s, here 1.3 s), so the check uses two cores. The modules that need the node table (initiation, bids, contracts) stay here:
 # it is built once, and the scores need it next.
 BESIDE_MODULES = (
     "kaxl.validators.stakeholders",
@@ -149,10 +149,11 @@ def check_findings(ledger: Ledger, as_of: dt.date) -> Findings:
     with paused_gc():  # tens of thousands of findings and rows: no cycles to collect
         settings, calendar, setup_findings = _settings_and_calendar(ledger)
         ctx = RuleContext(ledger, settings, calendar, as_of)
-        with sidejob.start(lambda: (validate_schema(ledger), *_run_modules(ctx, BESIDE_MODULES))) as beside:
-            references = validate_references(ledger)
+        # the child: schema, references and the modules that need no node table; here: the rest
+        with sidejob.start(lambda: (validate_schema(ledger), validate_references(ledger),
+                                    *_run_modules(ctx, BESIDE_MODULES))) as beside:
             outputs, _ = _run_modules(ctx, [name for name in SOP_MODULES if name not in BESIDE_MODULES])
-            schema, there, unknown_years = beside.result()
+            schema, references, there, unknown_years = beside.result()
         findings: list[Finding] = [*ledger.findings, *schema, *references, *no_data_yet(ledger), *setup_findings]
         outputs.update(there)
         calendar.unknown_years |= unknown_years  # what the child's rules learnt about the calendar
@@ -247,13 +248,13 @@ _ROLE_COLUMN = {"AM": "account_manager", "PS": "presales", "CO": "commercial_ops
 def attach_owners(ledger: Ledger, findings: list[Finding]) -> list[Finding]:
     """Give every finding on a project's row its project_id and the person who owns the fix.
 
-    Lookups are dicts built column-wise (row → project only when some finding lacks a project):
-    a ``DataFrame.loc`` per finding and a Python pass over every ledger row cost over a second
-    on a 20,000-project ledger.
+    Lookups are dicts built column-wise (row → project only for the sheets where some finding
+    lacks a project): a ``DataFrame.loc`` per finding and a Python pass over every ledger row
+    cost over a second on a 20,000-project ledger.
     """
     projects = _projects_by_id(ledger)
-    need_rows = any(f.project_id is None and f.sheet is not None and f.row is not None for f in findings)
-    row_project = _row_projects(ledger) if need_rows else {}
+    sheets = {(f.file, f.sheet) for f in findings if f.project_id is None and f.sheet is not None and f.row is not None}
+    row_project = _row_projects(ledger, sheets) if sheets else {}
     owners: dict[str, dict[str, str | None]] = {}
 
     def owner_of(project_id: str, role: str) -> str | None:
@@ -266,7 +267,8 @@ def attach_owners(ledger: Ledger, findings: list[Finding]) -> list[Finding]:
     for finding in findings:
         project_id = finding.project_id
         if project_id is None and finding.sheet is not None and finding.row is not None:
-            project_id = row_project.get((finding.file, finding.sheet, finding.row))
+            rows = row_project.get((finding.file, finding.sheet))
+            project_id = rows.get(finding.row) if rows is not None else None
         owner = finding.owner
         if owner is None and project_id is not None and finding.owner_role:
             owner = owner_of(project_id, finding.owner_role)
@@ -276,12 +278,15 @@ def attach_owners(ledger: Ledger, findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def _row_projects(ledger: Ledger) -> dict[tuple[str | None, str, int], str]:
-    """(file, sheet title, Excel row) → project_id, for every row that names a project."""
+def _row_projects(ledger: Ledger, sheets: set[tuple[str | None, str]]) -> dict[tuple[str | None, str], dict[int, str]]:
+    """(file, sheet title) → {Excel row → project_id} for every row that names a project, of
+    the ``sheets`` asked for (the others are not looked at)."""
     contract_project = dict(zip(ledger.frames["contracts"]["contract_id"], ledger.frames["contracts"]["project_id"]))
-    row_project: dict[tuple[str | None, str, int], str] = {}
+    row_project: dict[tuple[str | None, str], dict[int, str]] = {}
     for key, frame in ledger.frames.items():
-        if frame.empty:
+        wanted = [(src_id, source) for src_id, source in enumerate(ledger.sources[key])
+                  if (source.file, source.title) in sheets]
+        if frame.empty or not wanted:
             continue
         if "project_id" in frame.columns:
             ids = frame["project_id"]
@@ -293,10 +298,9 @@ def _row_projects(ledger: Ledger) -> dict[tuple[str | None, str, int], str]:
         is_id = np.fromiter((isinstance(pid, str) for pid in ids), dtype=bool, count=len(ids))
         srcs = frame["_src"].to_numpy()
         rows = frame["_row"].to_numpy()
-        for src_id in np.unique(srcs):
-            source = ledger.sources[key][int(src_id)]
+        for src_id, source in wanted:
             here = (srcs == src_id) & is_id
-            row_project.update(zip(((source.file, source.title, row) for row in rows[here].tolist()), ids[here]))
+            row_project[(source.file, source.title)] = dict(zip(rows[here].tolist(), ids[here].tolist()))
     return row_project
 
 

@@ -10,6 +10,7 @@ down one value at a time.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -133,7 +134,7 @@ def norm_date(value: object) -> Any:
     if value.__class__ is dt.date:  # what calamine hands over for a date cell
         return value
     if value.__class__ is str:
-        return _date_from_text(clean_text(value))  # type: ignore[arg-type]
+        return _date_of_text(value)  # type: ignore[arg-type]
     if is_blank(value):
         return None
     if isinstance(value, dt.datetime):
@@ -154,6 +155,13 @@ def norm_date(value: object) -> Any:
         return UNREADABLE
     if not isinstance(value, str):
         return UNREADABLE
+    return _date_from_text(clean_text(value))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _date_of_text(value: str) -> Any:
+    """:func:`norm_date` of a text cell, remembered: the same few thousand date texts recur in
+    every date column (25,000 distinct per column, 4,300 in all, on the 20,000-project ledger)."""
     return _date_from_text(clean_text(value))
 
 

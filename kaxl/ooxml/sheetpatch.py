@@ -178,7 +178,10 @@ def patch_cells(data: bytes, targets: Iterable[tuple[int, int]], decide: Decide,
     row_re = re.compile(rb"<" + p + rb"row(?=[\s/>])" + _ATTRS + rb">")
     row_close = b"</" + prefix + b"row>"
 
-    out: list[bytes] = []
+    # the unchanged stretches between patched rows are views into ``data``, not copies: the
+    # part is copied once, by the final join (a 50 MB sheet was copied twice, in slices first)
+    view = memoryview(data)
+    out: list[bytes | memoryview] = []
     pos = body_start
     i = 0
     current = 0
@@ -193,7 +196,7 @@ def patch_cells(data: bytes, targets: Iterable[tuple[int, int]], decide: Decide,
                 raise LedgerReadError(f"工作表 XML 第 {current} 行未闭合。",
                                       f"worksheet XML: row {current} is not closed.")
             end, inner = close + len(row_close), (match.end(), close)
-        out.append(data[pos: match.start()])
+        out.append(view[pos: match.start()])
         out.append(patcher.patch_row(data, scan, current, match.group(), inner))
         return end
 
@@ -207,7 +210,7 @@ def patch_cells(data: bytes, targets: Iterable[tuple[int, int]], decide: Decide,
             r_value = _r_of(match.group())
             current = int(r_value) if r_value is not None else current + 1
             while i < len(wanted) and wanted[i] < current:
-                out.append(data[pos: match.start()])
+                out.append(view[pos: match.start()])
                 out.append(patcher.new_row(wanted[i]))
                 pos = match.start()
                 i += 1
@@ -220,10 +223,10 @@ def patch_cells(data: bytes, targets: Iterable[tuple[int, int]], decide: Decide,
                     break
     tail_rows = b"".join(patcher.new_row(r) for r in wanted[i:])
     if tail_rows:
-        out.append(data[pos:body_end])
+        out.append(view[pos:body_end])
         out.append(tail_rows)
         pos = body_end
-    out.append(data[pos:])
+    out.append(view[pos:])
     # <dimension> comes before <sheetData> (the schema's order): widened in the head, and the
     # part is joined once instead of copied again for that one attribute
     head = patcher.fix_dimension(data[:body_start], prefix) if patcher.created else data[:body_start]
@@ -435,8 +438,15 @@ class _RowPatcher:
         new = f"{make_ref(min(rows), min(cols))}:{make_ref(max(rows), max(cols))}"
         if new == ref:
             return data
-        return data[: match.start()] + _set(match.group(), "ref", new) + data[match.end():]
+        return _splice(data, match.start(), match.end(), _set(match.group(), "ref", new))
 
+
+
+def _splice(data: bytes, start: int, end: int, middle: bytes) -> bytes:
+    """``data`` with ``data[start:end]`` replaced by ``middle``, copied once: ``a[:i] + x + a[j:]``
+    copies a 50 MB sheet three times (each slice, then each concatenation)."""
+    view = memoryview(data)
+    return b"".join((view[:start], middle, view[end:]))
 
 
 def dimension_ref(data: bytes) -> str | None:
@@ -453,7 +463,7 @@ def set_dimension_ref(data: bytes, ref: str) -> bytes:
     match = re.compile(rb"<" + re.escape(_root_prefix(data)) + rb"dimension(?=[\s/>])" + _ATTRS + rb">").search(data)
     if match is None:
         return data
-    return data[: match.start()] + _set(match.group(), "ref", ref) + data[match.end():]
+    return _splice(data, match.start(), match.end(), _set(match.group(), "ref", ref))
 
 
 # -- the <legacyDrawing> element (the link from a sheet to its VML notes) ------------------
@@ -518,7 +528,7 @@ def insert_legacy_drawing(data: bytes, rel_id: str) -> bytes:
     element = b"<" + prefix + b"legacyDrawing " + rid + b'"/>'
     for local, start, _end in _top_level(data, _tail_start(data, prefix)):
         if local in _AFTER_LEGACY or local == b"":
-            return data[:start] + element + data[start:]
+            return _splice(data, start, start, element)
     raise LedgerReadError("工作表 XML 的 <worksheet> 未闭合。", "worksheet XML: <worksheet> is not closed.")
 
 
@@ -528,5 +538,5 @@ def remove_legacy_drawing(data: bytes, rel_id: str) -> bytes:
         if local == b"legacyDrawing":
             rid = next((v for k, v in _attrs(data[start:end]).items() if k.endswith(b":id")), None)
             if rid is not None and rid.decode() == rel_id:
-                return data[:start] + data[end:]
+                return _splice(data, start, end, b"")
     return data
