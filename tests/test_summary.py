@@ -339,3 +339,25 @@ def test_block_hyperlinks_are_written_as_xlsxwriter_writes_them(tmp_path: Path) 
     assert "&amp;" in sheet and 'display="&#xA;换行"' in sheet
     assert fast["xl/worksheets/_rels/sheet1.xml.rels"].count(b"<Relationship ") == 16
     assert fast == slow
+
+
+def test_rels_are_written_as_xlsxwriter_writes_them() -> None:
+    """TextRelationships (one string, each distinct value escaped once) = Relationships, byte for byte."""
+    import io
+
+    from xlsxwriter.relationships import Relationships
+
+    from kaxl.reports.summary_rows import TextRelationships
+
+    def written(kind: type) -> str:
+        rels = kind()
+        for target, mode in [("../台账 A&B.xlsx", "External"), ('x<y>"z\n.xlsx', "External"),
+                             ("../台账 A&B.xlsx", "External"), ("../drawings/drawing1.xml", None)]:
+            rels._add_document_relationship("/hyperlink" if mode else "/drawing", target, mode)
+        rels.fh = io.StringIO()
+        rels._write_relationships()
+        return rels.fh.getvalue()
+
+    ours, theirs = written(TextRelationships), written(Relationships)
+    assert ours == theirs
+    assert ours.count("<Relationship ") == 4 and 'Id="rId4"' in ours and "A&amp;B" in ours and "&quot;z" in ours

@@ -26,7 +26,8 @@ location — parsed once per linked file — and writes the element as XlsxWrite
 Only private XlsxWriter hooks that have been stable for years are used (``_write_rows``,
 ``fh``, ``str_table``, ``hyperlinks``, ``_write_hyperlinks``, ``rel_count``,
 ``external_hyper_links``, ``_escape_attributes``, ``_convert_date_time``, ``_get_packager``,
-``_write_shared_strings_file``, ``_write_sst_strings``, the ``ZipFile`` name in
+``_write_shared_strings_file``, ``_write_sst_strings``, ``_write_worksheet_rels_files`` with the
+``Relationships`` name in ``xlsxwriter.packager`` and its ``_write_relationships``, the ``ZipFile`` name in
 ``xlsxwriter.workbook`` with its ``writestr``/``write``/``close``); :func:`supported` checks for them, and the summary falls back to
 XlsxWriter's own writers when a future XlsxWriter lacks one.
 """
@@ -44,8 +45,10 @@ from operator import itemgetter
 from typing import Any
 
 import xlsxwriter
+import xlsxwriter.packager
 import xlsxwriter.workbook
 from xlsxwriter.packager import Packager
+from xlsxwriter.relationships import PACKAGE_SCHEMA, Relationships
 from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.utility import xl_col_to_name, xl_range
 from xlsxwriter.worksheet import Worksheet
@@ -128,7 +131,41 @@ class _DeflatingZip:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+class TextRelationships(Relationships):
+    """A ``.rels`` part written as ``Relationships`` writes it, as one string.
+
+    The 20k summary's Findings tab has ~20,000 links to the ledger, each its own relationship;
+    XlsxWriter writes each through its generic tag writer (a regex search per attribute).
+    Here each distinct attribute value is escaped once.
+    """
+
+    def _write_relationships(self) -> None:
+        escaped: dict[str, str] = {}
+
+        def escape(value: str) -> str:
+            text = escaped.get(value)
+            if text is None:
+                text = escaped[value] = self._escape_attributes(value)
+            return text
+
+        pieces = [f'<Relationships xmlns="{escape(PACKAGE_SCHEMA)}">']
+        for rel_type, target, target_mode in self.relationships:
+            mode = f' TargetMode="{escape(target_mode)}"' if target_mode else ""
+            pieces.append(f'<Relationship Id="rId{self.id}" Type="{escape(rel_type)}" Target="{escape(target)}"{mode}/>')
+            self.id += 1
+        pieces.append("</Relationships>")
+        self.fh.write("".join(pieces))
+
+
 class _TextPackager(Packager):
+    def _write_worksheet_rels_files(self) -> None:
+        original = xlsxwriter.packager.Relationships
+        xlsxwriter.packager.Relationships = TextRelationships  # type: ignore[misc]
+        try:
+            super()._write_worksheet_rels_files()
+        finally:
+            xlsxwriter.packager.Relationships = original  # type: ignore[misc]
+
     def _write_shared_strings_file(self) -> None:
         if not self.workbook.str_table.count:
             return
@@ -244,7 +281,9 @@ def supported() -> bool:
                                                            "_write_hyperlinks", "_escape_attributes"))
             and hasattr(xlsxwriter.Workbook, "_get_packager") and hasattr(xlsxwriter.Workbook, "_store_workbook")
             and hasattr(xlsxwriter.workbook, "ZipFile") and hasattr(Packager, "_write_shared_strings_file")
-            and hasattr(SharedStrings, "_write_sst_strings"))
+            and hasattr(SharedStrings, "_write_sst_strings") and hasattr(Packager, "_write_worksheet_rels_files")
+            and getattr(xlsxwriter.packager, "Relationships", None) is Relationships
+            and all(hasattr(Relationships, name) for name in ("_write_relationships", "_escape_attributes")))
 
 
 def _serial(value: dt.datetime | dt.date) -> float:
