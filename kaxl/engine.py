@@ -35,7 +35,7 @@ SOP_MODULES = (
 )
 # Run by a forked child (kaxl.sidejob), with the schema validation and the references, while
 # this process checks the other modules — about as long as those on a large ledger (measured at
-# 20k: child 1.1 s, here 1.3 s), so the check uses two cores. The modules that need the node
+# 20k: 1.1–1.5 s on each side, varying with the machine), so the check uses two cores. The modules that need the node
 # table (initiation, bids, contracts) stay here: it is built once, and the scores need it next.
 BESIDE_MODULES = (
     "kaxl.validators.stakeholders",
