@@ -67,7 +67,10 @@ class SideJob(Generic[T]):
             code = 1
             try:
                 os.close(read_fd)
-                payload = pickle.dumps(self._fn(), protocol=pickle.HIGHEST_PROTOCOL)
+                # the value stays referenced until os._exit: freeing it first (a large result is
+                # many objects) would only delay the answer
+                value = self._fn()
+                payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
                 view = memoryview(payload)
                 while view:
                     view = view[os.write(write_fd, view[:_CHUNK]):]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kaxl.cli import as_of_option, friendly, parse_as_of
+from kaxl.cli import as_of_option, friendly, keep_until_exit, parse_as_of
 
 ANNOTATE_MODULES = ("kaxl.reports.annotate", "kaxl.reports.annotate_package", "kaxl.reports.marks")
 
@@ -33,6 +33,7 @@ def command(ledger: Path, out: Path | None, as_of: str | None) -> None:
     check_output_path(ledger, target)  # before the read: a wrong --out fails at once
     progress = stage_lines()
     checked = check_files_findings([ledger], parse_as_of(as_of), progress, prepare=ANNOTATE_MODULES)
+    keep_until_exit(checked)  # the ledger and its findings: left to the process exit, not freed
     if progress:
         progress("annotate")
     # the scores and alerts of the new tabs are computed while the cells are marked; the counts

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kaxl.cli import as_of_option, friendly, parse_as_of
+from kaxl.cli import as_of_option, friendly, keep_until_exit, parse_as_of
 from kaxl.errors import KaxlError
 
 
@@ -44,6 +44,7 @@ def command(ledgers: tuple[Path, ...], out: Path, as_of: str | None) -> None:
         progress("summary")
     # the scores and KPIs are computed while the alerts and findings tabs are written
     target, result = write_summary_findings(checked, out, sources=[str(p) for p in ledgers])
+    keep_until_exit(result)  # the ledger and the whole check: left to the process exit, not freed
     if progress:
         progress.done()
     click.echo(f"已写入汇总 {target}（{len(result.projects)} 个项目，{len(result.alerts)} 条预警）。\n"
