@@ -150,11 +150,16 @@ def test_a_block_that_fails_before_asking_stops_its_child() -> None:
 
 
 @linux_only
-def test_annotate_computes_the_scores_and_alerts_beside_the_marking(tmp_path, monkeypatch) -> None:
+@pytest.mark.parametrize("piece_rows", [None, 5])
+def test_annotate_computes_the_scores_and_alerts_beside_the_marking(tmp_path, monkeypatch, piece_rows) -> None:
     """`kaxl annotate` marks cells from the check's first half while a child computes the
-    second (scores, alerts); the copy and the check result equal those of the one-piece path."""
+    second (scores, alerts); the copy and the check result equal those of the one-piece path —
+    also when the Findings tab is drawn in many pieces shared by the two processes."""
+    import functools
+
     from kaxl.api import read_ledger
     from kaxl.engine import check_findings, run_check
+    from kaxl.ooxml import annotator, newsheet
     from kaxl.reports.annotate import annotate_findings, annotate_ledger
     from kaxl.reports.jsonout import dumps, to_document
 
@@ -164,6 +169,9 @@ def test_annotate_computes_the_scores_and_alerts_beside_the_marking(tmp_path, mo
     monkeypatch.setenv("KAXL_FORK", "0")
     whole = run_check(ledger, as_of)
     reference = annotate_ledger(whole, sample, tmp_path / "whole.xlsx").read_bytes()
+    if piece_rows:
+        assert len(whole.findings) > 4 * piece_rows
+        monkeypatch.setattr(annotator, "row_pieces", functools.partial(newsheet.row_pieces, size=piece_rows))
     for fork in ("1", "0"):
         monkeypatch.setenv("KAXL_FORK", fork)
         assert sidejob.fork_allowed() == (fork == "1")
@@ -199,3 +207,37 @@ def test_the_summary_computes_scores_and_kpis_beside_its_first_tabs(tmp_path, mo
                                              sources=[str(sample)], generated_at=now)
         assert out.read_bytes() == reference
         assert dumps(to_document(result)) == dumps(to_document(whole))
+
+
+@pytest.mark.parametrize("shared", [True, False] if sys.platform.startswith("linux") else [False])
+def test_pieces_are_each_taken_once_from_both_ends(shared: bool) -> None:
+    """This process takes pieces from the front while a forked child takes them from the back:
+    every piece is drawn exactly once, by one or the other."""
+    with sidejob.Pieces(400, shared=shared) as pieces:
+        job = sidejob.start(lambda: [k for k in iter(pieces.take_back, None)], fork=shared)
+        mine = [k for k in iter(pieces.take_front, None)]
+        theirs = job.result()
+        assert sorted(mine + theirs) == list(range(400))
+        assert mine == sorted(mine) and theirs == sorted(theirs, reverse=True)
+        if not shared:  # no child: this process took them all, the side job found none left
+            assert theirs == [] and mine == list(range(400))
+        assert pieces.missing(dict.fromkeys(mine), dict.fromkeys(theirs)) == []
+        assert pieces.missing(dict.fromkeys(mine)) == sorted(theirs)  # a child that died after taking them
+
+
+@linux_only
+def test_a_payload_cut_short_is_not_taken_for_an_answer() -> None:
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, sidejob._LENGTH.pack(100) + b"x" * 10)  # announces 100 bytes, sends 10
+    os.close(write_fd)
+    try:
+        assert sidejob._receive(read_fd) is None
+    finally:
+        os.close(read_fd)
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, sidejob._LENGTH.pack(3) + b"abc")
+    os.close(write_fd)
+    try:
+        assert sidejob._receive(read_fd) == b"abc"
+    finally:
+        os.close(read_fd)

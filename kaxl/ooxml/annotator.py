@@ -22,8 +22,8 @@ from kaxl.ooxml import contenttypes, record, rels
 from kaxl.ooxml.cellref import make_ref, parse_ref
 from kaxl.ooxml.comments import Comments, plain_text
 from kaxl.ooxml.contenttypes import ContentTypes
-from kaxl.ooxml.newsheet import locator, register_formats, render
-from kaxl.ooxml.package import Package, iter_parts
+from kaxl.ooxml.newsheet import column_count, locator, register_formats, render, render_rows, row_pieces
+from kaxl.ooxml.package import DeflatedPart, Package, deflated_entry, iter_parts
 from kaxl.ooxml.record import MarkRecord, Record, SheetParts, text_hash
 from kaxl.ooxml.rels import Rels
 from kaxl.ooxml.sheetpatch import (
@@ -40,6 +40,7 @@ from kaxl.ooxml.sheetpatch import (
 from kaxl.ooxml.styles import Styles
 from kaxl.ooxml.vml import Vml, blocks_of
 from kaxl.ooxml.workbook import SheetEntry, Workbook
+from kaxl.sidejob import Pieces
 
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 
@@ -143,8 +144,10 @@ class Annotator:
         marking changes: their titles and cell formats are fixed first (registering a format
         again returns the same index), so the child renders exactly what this process would.
         A tab marked ``beside=False`` already has its rows (the Findings tab: the findings are
-        here) and is rendered by this process once the cells are marked, so the two halves
-        end closer together; ``contents`` gives anything for it, the entry is not used.
+        here) and is drawn in pieces of rows (:class:`kaxl.sidejob.Pieces`): this process takes
+        them from the front once its cells are marked, the child from the back once its own
+        tabs are done, so the two halves end together; ``contents`` gives anything for such a
+        tab, the entry is not used.
         """
         placed: list[tuple[Tab, str, list[str]]] = []
         names = [s.name for s in self.book.sheets()]
@@ -154,24 +157,40 @@ class Annotator:
             placed.append((tab, title, list(names)))
         register_formats(self.styles)
         date1904 = self.book.date1904
+        ncols = [column_count(tab.header, tab.rows) for tab in tabs]
+        pieces = [(t, start, stop) for t, tab in enumerate(tabs) if not tab.beside
+                  for start, stop in row_pieces(len(tab.rows))]
 
-        def draw(tab: Tab, title: str, titles: list[str], header: list[str], rows: list[list[object]]) -> bytes:
+        def draw(tab: Tab, title: str, titles: list[str], header: list[str], rows: list[list[object]],
+                 bodies: list[tuple[str, list[str]]] | None = None) -> bytes:
             return render(title, header, rows, self.styles, date1904=date1904, link_column=tab.link_column,
-                          widths=tab.widths, link_target=locator(titles))
+                          widths=tab.widths, link_target=locator(titles), bodies=bodies)
 
-        def beside() -> tuple[list[bytes | None], object]:
+        def draw_piece(k: int) -> tuple[str, list[str]]:
+            t, start, stop = pieces[k]
+            tab, _, titles = placed[t]
+            return render_rows(tab.rows, start, stop, self.styles, ncols=ncols[t], date1904=date1904,
+                               link_column=tab.link_column, link_target=locator(titles))
+
+        def beside() -> tuple[list[DeflatedPart | None], dict[int, tuple[str, list[str]]], object]:
             filled, extra = contents() if contents is not None else ([(t.header, t.rows) for t in tabs], None)
-            return [draw(tab, title, titles, *content) if tab.beside else None
-                    for (tab, title, titles), content in zip(placed, filled)], extra
+            # deflated here: an eighth of the bytes to send back, and the deflate off this process
+            drawn = [deflated_entry(draw(tab, title, titles, *content)) if tab.beside else None
+                     for (tab, title, titles), content in zip(placed, filled)]
+            return drawn, {k: draw_piece(k) for k in iter(shared.take_back, None)}, extra
 
-        with sidejob.start(beside) as rendering:
+        fork = sidejob.fork_allowed()
+        with Pieces(len(pieces), shared=fork) as shared, sidejob.start(beside, fork=fork) as rendering:
             self.tabs_rendered_beside = rendering.forked
             self._mark(marks)
-            # tabs whose rows this process has (not beside) are drawn while the child finishes
-            here = [None if tab.beside else draw(tab, title, titles, tab.header, tab.rows)
-                    for tab, title, titles in placed]
-            sheets, extra = rendering.result()
-        sheets = [mine if mine is not None else theirs for mine, theirs in zip(here, sheets)]
+            mine = {k: draw_piece(k) for k in iter(shared.take_front, None)}
+            sheets, theirs, extra = rendering.result()
+            mine.update((k, draw_piece(k)) for k in shared.missing(mine, theirs))  # a child that died
+        bodies = {**theirs, **mine}
+        sheets = [theirs_xml if tab.beside else
+                  draw(tab, title, titles, tab.header, tab.rows,
+                       [bodies[k] for k, (at, _, _) in enumerate(pieces) if at == t])
+                  for t, ((tab, title, titles), theirs_xml) in enumerate(zip(placed, sheets))]
         for (_, title, _), xml in zip(placed, sheets):
             self.book.add_sheet(title, xml)
             self.record.sheets.append(title)

@@ -86,27 +86,58 @@ def _string_cell(ref: str, text: str, style: int) -> str:
 
 def render(title: str, header: Sequence[str], rows: Sequence[Sequence[object]], styles: Styles, *,
            date1904: bool, link_column: int | None = None, widths: Sequence[float] | None = None,
-           link_target: Callable[[str], str | None] = lambda text: text) -> bytes:
+           link_target: Callable[[str], str | None] = lambda text: text,
+           bodies: Sequence[tuple[str, list[str]]] | None = None) -> bytes:
     """The worksheet part for one new tab.
 
     ``link_target`` turns a link-column text into a hyperlink location (or None for no link),
-    so the caller can check it names a sheet that exists.
+    so the caller can check it names a sheet that exists. ``bodies``: the rows already drawn
+    by :func:`render_rows`, in consecutive pieces covering them all (see :func:`row_pieces`;
+    another process may have drawn some of them) — the part is the same as drawn here at once.
     """
     if len(rows) + 1 > MAX_ROW:
         raise ValueError(f"{title}: {len(rows)} rows do not fit in one worksheet")
     formats = _Formats(styles)
-    ncols = max([len(header), *(len(r) for r in rows[:_SAMPLE_ROWS])], default=1)
-    ncols = max(ncols, max((len(r) for r in rows), default=0))
+    ncols = column_count(header, rows)
     letters = [column_letters(i + 1) for i in range(max(ncols, 1))]
-    out: list[str] = []
-    links: list[str] = []
     cells = [_string_cell(f"{letters[i]}1", str(h), formats.header) for i, h in enumerate(header)]
-    out.append(f'<row r="1">{"".join(cells)}</row>')
+    if bodies is None:
+        bodies = [render_rows(rows, 0, len(rows), styles, ncols=ncols, date1904=date1904, link_column=link_column,
+                              link_target=link_target)]
+    out = [f'<row r="1">{"".join(cells)}</row>', *(text for text, _ in bodies)]
+    links = [link for _, drawn in bodies for link in drawn]
+    last = f"{letters[max(ncols, 1) - 1]}{len(rows) + 1}"
+    return _document(out, links, _columns(header, rows, widths, ncols), f"A1:{last}")
+
+
+def column_count(header: Sequence[str], rows: Sequence[Sequence[object]]) -> int:
+    """The columns of a new tab: its header's or its longest row's, whichever is more."""
+    return max(len(header), max((len(r) for r in rows), default=0))
+
+
+def row_pieces(count: int, size: int = 1024) -> list[tuple[int, int]]:
+    """(start, stop) of consecutive pieces of ``count`` rows that :func:`render_rows` can draw
+    separately — one piece when they could hold more hyperlinks than a sheet may (each piece
+    counts its own against the limit)."""
+    if count > MAX_HYPERLINKS:
+        return [(0, count)]
+    return [(start, min(start + size, count)) for start in range(0, count, size)]
+
+
+def render_rows(rows: Sequence[Sequence[object]], start: int, stop: int, styles: Styles, *, ncols: int,
+                date1904: bool, link_column: int | None = None,
+                link_target: Callable[[str], str | None] = lambda text: text) -> tuple[str, list[str]]:
+    """The ``<row>`` elements of ``rows[start:stop]`` (sheet rows ``start + 2`` on, under the
+    header) and the hyperlinks of their link column. ``ncols``: the tab's :func:`column_count`."""
+    formats = _Formats(styles)
+    letters = [column_letters(i + 1) for i in range(max(ncols, 1))]
+    links: list[str] = []
+    piece = rows[start:stop]
     # Column at a time: one comprehension per column, strings (most cells) written without the
     # type dispatch, then each row joined — ~2× faster than cell by cell on 20,000-row tabs.
-    row_numbers = [str(index + 2) for index in range(len(rows))]
+    row_numbers = [str(index + 2) for index in range(start, start + len(piece))]
     rendered: list[list[str]] = []
-    for i, column in enumerate(itertools.zip_longest(*rows)):
+    for i, column in enumerate(itertools.zip_longest(*piece)):
         letter = letters[i]
         if i == link_column:
             rendered.append([_value_cell(letter + number, value, formats, date1904, links, link_target)
@@ -123,11 +154,10 @@ def render(title: str, header: Sequence[str], rows: Sequence[Sequence[object]], 
                 else f'{cell}{number}"><v>{value!r}</v></c>' if value.__class__ is float and value - value == 0
                 else _value_cell(letter + number, value, formats, date1904, None, None)
                 for value, number in zip(column, row_numbers)])
-    out.extend(f'<row r="{number}">{"".join(cells)}</row>' for number, cells in zip(row_numbers, zip(*rendered)))
     if not rendered:
-        out.extend(f'<row r="{number}"></row>' for number in row_numbers)
-    last = f"{letters[max(ncols, 1) - 1]}{len(rows) + 1}"
-    return _document(out, links, _columns(header, rows, widths, ncols), f"A1:{last}")
+        return "".join(f'<row r="{number}"></row>' for number in row_numbers), links
+    return "".join(f'<row r="{number}">{"".join(cells)}</row>'
+                   for number, cells in zip(row_numbers, zip(*rendered))), links
 
 
 _JOIN = "\ue000"  # a private-use character: legal XML, untouched by escaping

@@ -87,7 +87,9 @@ class Package:
         if stored is None:
             raise KeyError(name)
         data = self._changed.get(stored)
-        if data is None:
+        if isinstance(data, _Entry):  # written already deflated
+            data = data.inflated()
+        elif data is None:
             try:
                 with open(self.path, "rb") as source:  # a handle of its own: no offset shared with a fork
                     data = zipcodec.inflate_entry(self._zip, self._infos[stored], source)
@@ -103,20 +105,26 @@ class Package:
         return name in self._changed
 
     # -- changing ------------------------------------------------------------------------
-    def write(self, name: str, data: bytes) -> None:
-        """Replace a part, or add it after the existing ones."""
+    def write(self, name: str, data: bytes | DeflatedPart) -> None:
+        """Replace a part, or add it after the existing ones.
+
+        ``data`` may come deflated already (:func:`deflated_entry`, by a forked child that drew
+        it, say): it is written as given, its entry's header stamped as this part's would be.
+        """
         stored = self.find(name) or name.lstrip("/")
         if stored not in self._order:
             self._order.append(stored)
             self._by_lower[stored.lower()] = stored
-        self._changed[stored] = data
         self._early.pop(stored, None)
+        if isinstance(data, _Entry):
+            self._changed[stored] = data.stamped(self._infos.get(stored))
+            return
+        self._changed[stored] = data
         if len(data) >= _EARLY_DEFLATE:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
             info = self._infos.get(stored)
-            self._early[stored] = (data, self._pool.submit(
-                _Entry.deflated, data, info.date_time if info is not None else _NEW_PART_TIME, info))
+            self._early[stored] = (data, self._pool.submit(_Entry.deflated, data, info))
 
     def remove(self, name: str) -> None:
         stored = self.find(name)
@@ -149,6 +157,9 @@ class Package:
         write_entries(out, ((name, deflated.get(name) or self._entry(name, source)) for name in self._order))
 
     def _changed_entry(self, name: str) -> _Entry:
+        given = self._changed[name]
+        if isinstance(given, _Entry):
+            return given
         early = self._early.get(name)
         if early is not None and early[0] is self._changed[name]:
             return early[1].result()
@@ -159,8 +170,9 @@ class Package:
         data = self._changed.get(name)
         if data is None and info is not None:
             return _Entry.raw(info, source)
-        time = info.date_time if info is not None else _NEW_PART_TIME
-        return _Entry.deflated(data if data is not None else b"", time, info)
+        if isinstance(data, _Entry):
+            return data
+        return _Entry.deflated(data if data is not None else b"", info)
 
 
 def write_entries(out, entries: Iterable[tuple[str, _Entry]]) -> None:
@@ -188,10 +200,11 @@ def write_entries(out, entries: Iterable[tuple[str, _Entry]]) -> None:
     out.write(_END.pack(b"PK\x05\x06", 0, 0, len(central), len(central), size, start, 0))
 
 
-def deflated_entry(data: bytes, date_time: tuple | None = None) -> _Entry:
-    """A new part's entry, deflated by :mod:`kaxl.ooxml.zipcodec` (for :func:`write_entries`); stamped 1980-01-01
-    like every part Excel writes unless ``date_time`` says otherwise."""
-    return _Entry.deflated(data, date_time or _NEW_PART_TIME, None)
+def deflated_entry(data: bytes, date_time: tuple | None = None) -> DeflatedPart:
+    """A new part's entry, deflated by :mod:`kaxl.ooxml.zipcodec` (for :func:`write_entries`, or
+    :meth:`Package.write`); stamped 1980-01-01 like every part Excel writes unless ``date_time``
+    says otherwise."""
+    return _Entry.deflated(data, None, date_time)
 
 
 class _Entry:
@@ -220,14 +233,29 @@ class _Entry:
                    (info.create_system << 8) | 20, info.internal_attr, info.external_attr)
 
     @classmethod
-    def deflated(cls, data: bytes, date_time: tuple, info: zipfile.ZipInfo | None) -> _Entry:
+    def deflated(cls, data: bytes, info: zipfile.ZipInfo | None, date_time: tuple | None = None) -> _Entry:
+        """``data`` deflated, stamped as the source's part ``info`` (None: a new part, dated
+        ``date_time`` or 1980-01-01)."""
         # A 20k-project annotate deflates ~100 MB: at a fast level (zipcodec), on every core
         # as parts are written (Package.write)
-        payload = zipcodec.deflate(data)
+        entry = cls(zipcodec.deflate(data), zipcodec.crc32(data), len(data), zipfile.ZIP_DEFLATED,
+                    date_time or _NEW_PART_TIME, 0, 0, 0, 0)
+        return entry.stamped(info, date_time)
+
+    def stamped(self, info: zipfile.ZipInfo | None, date_time: tuple | None = None) -> _Entry:
+        """This deflated payload under the header fields of part ``info`` (None: a new part's)."""
         external = info.external_attr if info is not None else (0o100644 << 16)
         made_by = ((info.create_system if info is not None else 3) << 8) | 20
-        return cls(payload, zipcodec.crc32(data), len(data), zipfile.ZIP_DEFLATED, date_time, 0, made_by,
-                   info.internal_attr if info is not None else 0, external)
+        when = info.date_time if info is not None else date_time or _NEW_PART_TIME
+        return _Entry(self.payload, self.crc, self.size, self.method, when, self.flags, made_by,
+                      info.internal_attr if info is not None else 0, external)
+
+    def inflated(self) -> bytes:
+        """The part's bytes back (a part written deflated and read again)."""
+        return zipcodec.inflate(self.payload, self.size)
+
+
+DeflatedPart = _Entry  # what :func:`deflated_entry` gives and :meth:`Package.write` takes
 
 
 def _encode_name(name: str) -> tuple[bytes, int]:

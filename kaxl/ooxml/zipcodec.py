@@ -41,6 +41,11 @@ def deflate(data: bytes) -> bytes:
     return packer.compress(data) + packer.flush()
 
 
+def inflate(payload: bytes, size: int) -> bytes:
+    """What :func:`deflate` made of ``size`` bytes, back (kaxl's own output: trusted)."""
+    return _lib.decompressobj(-15).decompress(payload, size)
+
+
 def crc32(data: bytes) -> int:
     return _lib.crc32(data) & 0xFFFFFFFF
 
