@@ -62,7 +62,7 @@ class Tab:
     rows: list[list[object]]
     link_column: int | None
     widths: list[float] | None
-    beside: bool = True  # False: rendered from header/rows by this process, after the marking
+    beside: bool = True  # False: drawn from header/rows in pieces, by both processes (see _add_tabs)
 
 
 # computes the tabs' (header, rows), in the order of the tabs, and a value for the caller

@@ -88,7 +88,8 @@ def _annotate(findings, ledger: Path, out: Path, contents) -> object:
 
     marks = [CellMark(m.sheet, m.cell, m.severity, m.note) for m in tabs.marks_for(findings, ledger)]
     # titles, links and widths (0: fit to the text; messages wrap at 60). The Findings tab's rows
-    # are here (and rendered here, after the marking); Scores and Alerts come from ``contents``.
+    # are here (drawn in pieces by both processes once each is done with the rest, see
+    # Annotator._add_tabs); Scores and Alerts come from ``contents``.
     new_sheets = [NewSheet(tabs.FINDINGS_TITLE, list(tabs.FINDINGS_HEADER), tabs.findings_rows(findings, ledger),
                            link_column=0, widths=[0, 0, 0, 0, 0, 0, 0, 60, 60], beside=False),
                   NewSheet(tabs.SCORES_TITLE, []), NewSheet(tabs.ALERTS_TITLE, [])]
