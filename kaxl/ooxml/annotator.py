@@ -187,10 +187,10 @@ class Annotator:
             sheets, theirs, extra = rendering.result()
             mine.update((k, draw_piece(k)) for k in shared.missing(mine, theirs))  # a child that died
         bodies = {**theirs, **mine}
-        sheets = [theirs_xml if tab.beside else
+        sheets = [deflated if tab.beside else
                   draw(tab, title, titles, tab.header, tab.rows,
                        [bodies[k] for k, (at, _, _) in enumerate(pieces) if at == t])
-                  for t, ((tab, title, titles), theirs_xml) in enumerate(zip(placed, sheets))]
+                  for t, ((tab, title, titles), deflated) in enumerate(zip(placed, sheets))]
         for (_, title, _), xml in zip(placed, sheets):
             self.book.add_sheet(title, xml)
             self.record.sheets.append(title)
