@@ -35,8 +35,9 @@ SOP_MODULES = (
 )
 # Run by a forked child (kaxl.sidejob), with the schema validation and the references, while
 # this process checks the other modules — about as long as those on a large ledger (measured at
-# 20k: 1.1–1.5 s on each side, varying with the machine), so the check uses two cores. The modules that need the node
-# table (initiation, bids, contracts) stay here: it is built once, and the scores need it next.
+# 20k: 1.1–1.5 s on each side, varying with the machine), so the check uses two cores. The
+# modules that need the node table (initiation, bids, contracts) stay here: it is built once,
+# and the scores need it next.
 BESIDE_MODULES = (
     "kaxl.validators.stakeholders",
     "kaxl.validators.proposal",

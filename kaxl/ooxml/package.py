@@ -238,21 +238,24 @@ class _Entry:
         ``date_time`` or 1980-01-01)."""
         # A 20k-project annotate deflates ~100 MB: at a fast level (zipcodec), on every core
         # as parts are written (Package.write)
-        entry = cls(zipcodec.deflate(data), zipcodec.crc32(data), len(data), zipfile.ZIP_DEFLATED,
-                    date_time or _NEW_PART_TIME, 0, 0, 0, 0)
-        return entry.stamped(info, date_time)
+        return cls(zipcodec.deflate(data), zipcodec.crc32(data), len(data), zipfile.ZIP_DEFLATED,
+                   *_stamp(info, date_time))
 
-    def stamped(self, info: zipfile.ZipInfo | None, date_time: tuple | None = None) -> _Entry:
+    def stamped(self, info: zipfile.ZipInfo | None) -> _Entry:
         """This deflated payload under the header fields of part ``info`` (None: a new part's)."""
-        external = info.external_attr if info is not None else (0o100644 << 16)
-        made_by = ((info.create_system if info is not None else 3) << 8) | 20
-        when = info.date_time if info is not None else date_time or _NEW_PART_TIME
-        return _Entry(self.payload, self.crc, self.size, self.method, when, self.flags, made_by,
-                      info.internal_attr if info is not None else 0, external)
+        return _Entry(self.payload, self.crc, self.size, self.method, *_stamp(info, None))
 
     def inflated(self) -> bytes:
         """The part's bytes back (a part written deflated and read again)."""
         return zipcodec.inflate(self.payload, self.size)
+
+
+def _stamp(info: zipfile.ZipInfo | None, date_time: tuple | None) -> tuple[tuple, int, int, int, int]:
+    """(date_time, flags, made_by, internal_attr, external_attr) of a part kaxl deflates: the
+    source part's own, or a new part's (1980-01-01 unless ``date_time`` says otherwise)."""
+    if info is None:
+        return date_time or _NEW_PART_TIME, 0, (3 << 8) | 20, 0, 0o100644 << 16
+    return info.date_time, 0, (info.create_system << 8) | 20, info.internal_attr, info.external_attr
 
 
 DeflatedPart = _Entry  # what :func:`deflated_entry` gives and :meth:`Package.write` takes

@@ -441,7 +441,6 @@ class _RowPatcher:
         return _splice(data, match.start(), match.end(), _set(match.group(), "ref", new))
 
 
-
 def _splice(data: bytes, start: int, end: int, middle: bytes) -> bytes:
     """``data`` with ``data[start:end]`` replaced by ``middle``, copied once: ``a[:i] + x + a[j:]``
     copies a 50 MB sheet three times (each slice, then each concatenation)."""

@@ -15,9 +15,8 @@ ATTRS = r"""(?:[^>"']|"[^"]*"|'[^']*')*"""
 _ATTR = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ROOT = re.compile(r"<([\w.-]+:)?([\w.-]+)[\s/>]")
 _NS_DECL = r"""\sxmlns:([\w.-]+)\s*=\s*["']{uri}["']"""
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udfff]")
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")  # one class: one scan
 _EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
-_ILLEGAL_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")  # = _ILLEGAL_XML, one class
 
 
 def needs_cell_escape(text: str) -> bool:
@@ -27,7 +26,7 @@ def needs_cell_escape(text: str) -> bool:
     occurs): ~3× faster than one regex with both alternatives, which matters on the joined
     text of a whole column (megabytes on a large ledger).
     """
-    return _ILLEGAL_CHAR.search(text) is not None or ("_x" in text and _EXCEL_ESCAPE.search(text) is not None)
+    return _ILLEGAL_XML.search(text) is not None or ("_x" in text and _EXCEL_ESCAPE.search(text) is not None)
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
