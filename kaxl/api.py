@@ -1,11 +1,10 @@
 """The library front door: what each CLI command and Excel button calls.
 
-Light on purpose: pandas, pandera and the rules are imported by :func:`check_files` itself,
-on the main thread *while* the reader threads parse the workbooks. calamine and zlib parse
-without holding the GIL, so the ~1 s of imports and pandera set-up a fresh process needs can
-run beside the read instead of after it. Measured on the 2-core benchmark machine the gain is
-within its noise (the two reader threads already keep both cores busy); it shows where there
-are cores to spare, as on most desktops.
+Light on purpose: pandas and the rules are imported by :func:`read_ledger` on the main thread
+*while* the reader threads parse the workbooks (calamine parses without holding the GIL), not
+before the read starts; the commands take care that nothing imports pandas before (the
+``--as-of`` date is parsed without it). pandera is set up there too, unless the check will fork:
+its child validates the schemas and loads pandera itself (see :func:`prepare_check`).
 """
 
 from __future__ import annotations
@@ -32,9 +31,9 @@ def check_files(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str]
     (the CLI shows them on a terminal; see :mod:`kaxl.progress`). ``prepare`` names modules the
     caller will use next (the summary writer, say): they are imported during the read as well.
     """
-    from kaxl.engine import run_check
-
     ledger = read_ledger(paths, progress, prepare=prepare)
+    from kaxl.engine import run_check  # after the read: imported during it (it needs pandas)
+
     if progress:
         progress("check")
     return run_check(ledger, as_of)
@@ -44,9 +43,9 @@ def check_files_findings(paths: Sequence[str | os.PathLike[str]] | str | os.Path
                          progress: Callable[[str], None] | None = None, *, prepare: Sequence[str] = ()) -> Findings:
     """:func:`check_files` up to the findings (:func:`kaxl.engine.check_findings`): for the
     writers that compute the rest beside their own first work (summary, annotated copy)."""
-    from kaxl.engine import check_findings
-
     ledger = read_ledger(paths, progress, prepare=prepare)
+    from kaxl.engine import check_findings  # after the read: imported during it (it needs pandas)
+
     if progress:
         progress("check")
     return check_findings(ledger, as_of)
@@ -80,16 +79,24 @@ def read_ledger(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str]
         return typer.ledger(workbooks)
 
 
-def prepare_check(also: Sequence[str] = ()) -> None:
+def prepare_check(also: Sequence[str] = (), *, schemas: bool | None = None) -> None:
     """Import every module the check uses (and ``also``) and set pandera up for validating.
 
     Only time moves: the same work would happen on first use. pandera registers its backends
     (and imports its strategy modules) on the first ``validate``, so an empty frame is validated.
+
+    ``schemas`` (default: unless the check will fork its side job) sets pandera up here. A
+    forked check validates the schemas in its child (:func:`kaxl.engine.check_findings`), which
+    then imports pandera itself: done here, during the read, pandera's ~0.6 s would be spent on
+    this process's main thread, which types every sheet after calamine has parsed them all — the
+    read's critical path — for a library this process never uses.
     """
+    from kaxl import sidejob
     from kaxl.engine import SOP_MODULES
 
     for name in (*CHECK_MODULES, *SOP_MODULES, *also):
         importlib.import_module(name)
-    from kaxl.validators.schema import prepare_schemas
+    if schemas if schemas is not None else not sidejob.fork_planned():
+        from kaxl.validators.schema import prepare_schemas
 
-    prepare_schemas()
+        prepare_schemas()

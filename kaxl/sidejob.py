@@ -67,10 +67,17 @@ def fork_allowed(environ: dict[str, str] | None = None) -> bool:
     ``KAXL_FORK=0`` never forks; ``KAXL_FORK=1`` forks whenever it is safe, even on one CPU
     (the tests use it to take the forked path everywhere); unset, it forks when safe and useful.
     """
+    if threading.active_count() != 1:  # a lock held by another thread would stay held in the child
+        return False
+    return fork_planned(environ)
+
+
+def fork_planned(environ: dict[str, str] | None = None) -> bool:
+    """Whether :func:`start` will fork once this process has no other thread (:func:`fork_allowed`
+    without its thread check): asked while the reader's threads still run, to leave to a child
+    what only a child will use."""
     wanted = (environ if environ is not None else os.environ).get("KAXL_FORK", "")
     if wanted == "0" or not sys.platform.startswith("linux") or not hasattr(os, "fork"):
-        return False
-    if threading.active_count() != 1:  # a lock held by another thread would stay held in the child
         return False
     return wanted == "1" or len(os.sched_getaffinity(0)) >= 2
 

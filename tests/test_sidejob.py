@@ -96,6 +96,46 @@ def test_when_forking_is_allowed() -> None:
         assert not sidejob.fork_allowed({"KAXL_FORK": "1"})
 
 
+def test_fork_planned_is_fork_allowed_without_the_thread_check() -> None:
+    """Asked during the read (the reader's threads still run): whether the check will fork."""
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert not sidejob.fork_planned({"KAXL_FORK": "0"})
+        assert sidejob.fork_planned({"KAXL_FORK": "1"}) == sys.platform.startswith("linux")
+        assert not sidejob.fork_allowed({"KAXL_FORK": "1"})
+    finally:
+        release.set()
+        other.join()
+
+
+_WHO_LOADS = """
+import sys, datetime as dt
+import kaxl.cli
+kaxl.cli.parse_as_of("2026-11-16")
+before_read = "pandas" in sys.modules
+from kaxl.api import check_files
+result = check_files([sys.argv[1]], dt.date(2026, 11, 16))
+print(before_read, "pandera" in sys.modules, sum(f.rule.startswith("SCH-") for f in result.findings))
+"""
+
+
+@pytest.mark.parametrize("fork", ["1", "0"])
+def test_pandas_waits_for_the_read_and_pandera_for_the_child_that_validates(fork: str) -> None:
+    """``--as-of`` is parsed without pandas (imported beside the read, not before it); when the
+    check forks, its child validates the schemas and the parent never loads pandera — the same
+    schema findings either way."""
+    import subprocess
+
+    sample = Path(__file__).resolve().parents[1] / "sample_ledgers" / "kaxl-sample.xlsx"
+    out = subprocess.run([sys.executable, "-c", _WHO_LOADS, str(sample)], capture_output=True, text=True, check=True,
+                         env={**os.environ, "KAXL_FORK": fork}).stdout.split()
+    forked = fork == "1" and sys.platform.startswith("linux")
+    assert out[:2] == ["False", str(not forked)]
+    assert int(out[2]) > 0  # the sample's deliberate schema mistakes are found in both cases
+
+
 @linux_only
 def test_annotate_renders_its_tabs_in_a_child_with_the_same_bytes(tmp_path, monkeypatch) -> None:
     ledger = rich_workbook(tmp_path / "台账.xlsm")

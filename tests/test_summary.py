@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
@@ -304,6 +306,32 @@ def test_string_table_marks_the_same_strings_as_xlsxwriter_for_whitespace() -> N
     assert len(written) == len(texts)
     for text, si in zip(texts, written):
         assert ('xml:space="preserve"' in si) == bool(_preserve_whitespace(text)), repr(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([" ", "\t", "\n", "a", "中", "\u3000", "\x0b", "\x85", "\x01", "\x1f", "&",
+                                          "<", ">", "_x0041_", "\ue000", "\u2028", "\ufffe"]), max_size=5).map("".join),
+                max_size=12))
+def test_string_table_is_what_xlsxwriter_writes(texts: list[str]) -> None:
+    """The summary's string table, written by joining and escaping all strings at once (and one
+    by one only where one needs it), is byte for byte XlsxWriter's own — control characters,
+    _xHHHH_-shaped text, edge whitespace anywhere in the table, the joining character itself."""
+    import io
+
+    from xlsxwriter.sharedstrings import SharedStrings
+
+    from kaxl.reports.summary_rows import TextSharedStrings
+
+    texts = [t for t in texts if not (t.startswith("<r>") and t.endswith("</r>"))]  # (XlsxWriter's rich text)
+
+    def written(kind: type) -> str:
+        table = kind()
+        table.string_table = type("T", (), {"string_array": texts})()
+        table.fh = io.StringIO()
+        table._write_sst_strings()
+        return table.fh.getvalue()
+
+    assert written(TextSharedStrings) == written(SharedStrings)
 
 
 def test_block_hyperlinks_are_written_as_xlsxwriter_writes_them(tmp_path: Path) -> None:
