@@ -96,7 +96,9 @@ def prepare_check(also: Sequence[str] = (), *, schemas: bool | None = None) -> N
 
     for name in (*CHECK_MODULES, *SOP_MODULES, *also):
         importlib.import_module(name)
-    if schemas if schemas is not None else not sidejob.fork_planned():
+    if schemas is None:
+        schemas = not sidejob.fork_planned()
+    if schemas:
         from kaxl.validators.schema import prepare_schemas
 
         prepare_schemas()

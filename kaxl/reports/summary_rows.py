@@ -185,8 +185,9 @@ class TextSharedStrings(SharedStrings):
     XlsxWriter's writer runs two regex substitutions, a whitespace regex and an escape per
     string, and writes a string that starts with ``<r>`` and ends with ``</r>`` unescaped, as
     rich text. kaxl writes no rich text, and a ledger value shaped like that must stay text
-    (SPEC §6), so every entry is escaped here. When no string needs more than ``&<>`` escaped
-    (nearly always), all are escaped in one pass over the joined text.
+    (SPEC §6), so every entry is escaped here: ``&<>`` in one pass over the joined text, the
+    rare string that needs more (a control character, text shaped like ``_xHHHH_``) alone, and
+    the entries written with one join between the few that need ``xml:space="preserve"``.
     """
 
     def _write_sst_strings(self) -> None:
