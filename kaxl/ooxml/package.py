@@ -157,13 +157,10 @@ class Package:
         write_entries(out, ((name, deflated.get(name) or self._entry(name, source)) for name in self._order))
 
     def _changed_entry(self, name: str) -> _Entry:
-        given = self._changed[name]
-        if isinstance(given, _Entry):
-            return given
         early = self._early.get(name)
         if early is not None and early[0] is self._changed[name]:
             return early[1].result()
-        return self._entry(name, None)
+        return self._entry(name, None)  # (a part written already deflated is returned as given)
 
     def _entry(self, name: str, source) -> _Entry:
         info = self._infos.get(name)

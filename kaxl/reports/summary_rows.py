@@ -79,19 +79,19 @@ class BlockWorkbook(xlsxwriter.Workbook):
         return _TextPackager()
 
     def _store_workbook(self) -> None:
-        with _parallel_zip():
+        with _lent(xlsxwriter.workbook, "ZipFile", _DeflatingZip):
             super()._store_workbook()
 
 
 @contextlib.contextmanager
-def _parallel_zip() -> Iterator[None]:
-    """Lend XlsxWriter :class:`_DeflatingZip` as its ``ZipFile`` for one write."""
-    original = xlsxwriter.workbook.ZipFile
-    xlsxwriter.workbook.ZipFile = _DeflatingZip  # type: ignore[misc,assignment]
+def _lent(module: Any, name: str, value: Any) -> Iterator[None]:
+    """Lend XlsxWriter ``value`` as ``module.name`` (a class it looks up there) for one call."""
+    original = getattr(module, name)
+    setattr(module, name, value)
     try:
         yield
     finally:
-        xlsxwriter.workbook.ZipFile = original  # type: ignore[misc]
+        setattr(module, name, original)
 
 
 class _DeflatingZip:
@@ -163,12 +163,8 @@ class TextRelationships(Relationships):
 
 class _TextPackager(Packager):
     def _write_worksheet_rels_files(self) -> None:
-        original = xlsxwriter.packager.Relationships
-        xlsxwriter.packager.Relationships = TextRelationships  # type: ignore[misc]
-        try:
+        with _lent(xlsxwriter.packager, "Relationships", TextRelationships):
             super()._write_worksheet_rels_files()
-        finally:
-            xlsxwriter.packager.Relationships = original  # type: ignore[misc]
 
     def _write_shared_strings_file(self) -> None:
         if not self.workbook.str_table.count:
@@ -194,14 +190,14 @@ class TextSharedStrings(SharedStrings):
         strings = self.string_table.string_array
         blob = _JOIN.join(strings)
         if not strings or blob.count(_JOIN) != len(strings) - 1:  # a string holds the joining character
-            texts = [self._escape_data(self._escape_control_characters(s)) for s in strings]
+            texts = [self._escaped(s) for s in strings]
         else:
             texts = blob.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").split(_JOIN)
             # the few strings that need more than &<> (a control character, text shaped like an
             # _xHHHH_ escape) are escaped one by one, as XlsxWriter escapes every string
             for i in _containing(strings, itertools.chain(_CONTROL_CHARACTER.finditer(blob),
                                                           _ESCAPE_SHAPED.finditer(blob))):
-                texts[i] = self._escape_data(self._escape_control_characters(strings[i]))
+                texts[i] = self._escaped(strings[i])
         # = XlsxWriter's _preserve_whitespace (regexes ^\s and \s$) of each escaped string, without
         # two regex calls per string; the strings between those are written with one join
         preserve = [i for i, t in enumerate(texts) if t[:1].isspace() or t[-1:].isspace()]
@@ -213,6 +209,10 @@ class TextSharedStrings(SharedStrings):
                 pieces.append(f'<si><t xml:space="preserve">{texts[i]}</t></si>')
             done = i + 1
         self.fh.write("".join(pieces))
+
+    def _escaped(self, string: str) -> str:
+        """One string as XlsxWriter's ``_write_si`` escapes it."""
+        return self._escape_data(self._escape_control_characters(string))
 
 
 class BlockSheet(Worksheet):
