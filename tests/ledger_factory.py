@@ -1,6 +1,6 @@
 """Write real ledger .xlsx files for tests, from rows given as dicts keyed by column key.
 
-Headers are the bilingual titles from kaxl.columns (or any label the test passes), values are
+Headers are the bilingual titles from kaxl.contract.columns (or any label the test passes), values are
 written as typed: ``datetime.date`` as an Excel date, numbers as numbers, strings as strings
 (``write_string``, so "=x" stays text). Sheets not given are written with headers only, so a
 test states just the rows it is about.
@@ -15,7 +15,7 @@ from typing import Any
 
 import xlsxwriter
 
-from kaxl.columns import SHEETS, sheet
+from kaxl.contract.columns import SHEETS, sheet
 
 REQUIRED_ONLY = {s.key for s in SHEETS if s.required}
 

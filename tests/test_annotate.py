@@ -198,32 +198,6 @@ def test_new_tab_text_escaped_a_column_at_a_time_as_one_cell_at_a_time() -> None
             assert _string_cell(f"A{n}", text, 0) in xml
 
 
-def test_a_new_tab_drawn_in_pieces_is_the_tab_drawn_at_once() -> None:
-    """The Findings tab is drawn in pieces of rows, some by the forked child (kaxl.sidejob.Pieces):
-    put together in order they give the very bytes of drawing it in one go — cell references,
-    the hyperlinks in order, a later piece with more columns than the first, empty rows."""
-    import datetime as dt
-
-    from kaxl.ooxml.newsheet import column_count, locator, render, render_rows, row_pieces
-    from kaxl.ooxml.styles import Styles
-
-    titles = [LEDGER_SHEET, "校验结果 Findings"]
-    rows: list[list[object]] = [[f"'{LEDGER_SHEET}'!B{n}", f"消息 {n} <&>", n, n / 3] for n in range(2, 40)]
-    rows[7] = []
-    rows[13] = [None, " pad ", None]
-    rows[31] = ["'nowhere'!A1", "no link", dt.date(2026, 11, 16), 1.5, "an extra column", True]
-    styles = Styles(None)
-    options = {"date1904": False, "link_column": 0, "link_target": locator(titles)}
-    whole = render("F", ["单元格 Cell", "说明 Message"], rows, styles, widths=[0, 60], **options)
-    ncols = column_count(["单元格 Cell", "说明 Message"], rows)
-    for size in (1, 5, 16, 38, 1024):
-        bodies = [render_rows(rows, start, stop, styles, ncols=ncols, **options)
-                  for start, stop in row_pieces(len(rows), size)]
-        assert render("F", ["单元格 Cell", "说明 Message"], rows, styles, widths=[0, 60], bodies=bodies, **options) == whole
-    assert whole.count(b"<hyperlink ") == len(rows) - 3  # the empty rows and the dead link have none
-    assert row_pieces(70_000) == [(0, 70_000)]  # more rows than a sheet's hyperlinks: drawn in one piece
-
-
 def test_a_new_notes_shown_text_is_what_is_read_back() -> None:
     """The record hashes a new note's text without parsing the element back: both must agree."""
     from kaxl.ooxml.comments import Comments, plain_text

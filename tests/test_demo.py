@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 
 from kaxl.cli import main
-from kaxl.sample_demo import STEPS, DemoStep, run_demo
+from kaxl.samples.demo import STEPS, DemoStep, run_demo
 
 
 def test_demo_command(tmp_path):

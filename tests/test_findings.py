@@ -6,7 +6,7 @@ import datetime as dt
 import pickle
 from dataclasses import fields
 
-from kaxl.findings import Finding, make
+from kaxl.contract.findings import Finding, make
 
 
 def full_finding() -> Finding:

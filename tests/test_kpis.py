@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from kaxl.api import check_files
-from kaxl.engine import RuleContext
-from kaxl.kpis import status_for
+from kaxl.sop.engine import RuleContext
+from kaxl.sop.kpis import status_for
 from tests.ledger_factory import d, write_ledger
 
 AS_OF = d("2026-06-15")
@@ -156,8 +156,8 @@ def test_status_boundaries(value, target, higher, status):
 
 
 def test_node_completion_from_node_table(result):
-    from kaxl.nodes import node_table
-    from kaxl.workdays import WorkCalendar
+    from kaxl.contract.calendar import WorkCalendar
+    from kaxl.sop.nodes import node_table
 
     calendar = WorkCalendar.from_ledger(result.ledger, result.settings)
     nodes = node_table(RuleContext(result.ledger, result.settings, calendar, result.as_of))

@@ -17,8 +17,8 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
 from kaxl.api import check_files
-from kaxl.columns import sheet
-from kaxl.ledger import read_ledger
+from kaxl.contract.columns import sheet
+from kaxl.reading.ledger import read_ledger
 from tests.ledger_factory import d, write_ledger
 
 AS_OF = d("2026-03-20")

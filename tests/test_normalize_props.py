@@ -1,4 +1,4 @@
-"""Property-based tests for every normaliser of kaxl.normalize (SPEC §2 "values people type").
+"""Property-based tests for every normaliser of kaxl.reading.normalize (SPEC §2 "values people type").
 
 For each: it never raises on anything a cell reader can hand it (text of any kind, floats
 including NaN and ±inf, huge integers, dates, datetimes, booleans, None); it is idempotent
@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kaxl.columns import SHEETS
-from kaxl.normalize import (
+from kaxl.contract.columns import SHEETS
+from kaxl.reading.normalize import (
     UNREADABLE,
     enum_normalizer,
     norm_bool,
@@ -128,7 +128,7 @@ def test_whole_column_text_path_equals_cell_by_cell(texts):
     """The joined-search fast path for text columns gives exactly what norm_text gives per cell."""
     import numpy as np
 
-    from kaxl.normalize import _clean_texts
+    from kaxl.reading.normalize import _clean_texts
 
     fast = _clean_texts(np.array(texts, dtype=object))
     if fast is not None:

@@ -21,7 +21,7 @@ from python_calamine import CalamineWorkbook
 
 from kaxl.api import check_files
 from kaxl.cli import main
-from kaxl.columns import SHEETS
+from kaxl.contract.columns import SHEETS
 
 ROOT = Path(__file__).resolve().parents[1]
 CLEAN = ROOT / "sample_ledgers" / "kaxl-sample-clean.xlsx"

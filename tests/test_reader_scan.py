@@ -9,7 +9,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kaxl.workbook import _ERROR_CELL, _col_index, _scan_sheet
+from kaxl.reading.workbook import _ERROR_CELL, _col_index, _scan_sheet
 
 CELLS = [
     '<c r="{ref}" t="e"><v>#N/A</v></c>',

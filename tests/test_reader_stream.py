@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from kaxl.ledger import SheetTyper, build_ledger
-from kaxl.workbook import load_workbooks
+from kaxl.reading.ledger import SheetTyper, build_ledger
+from kaxl.reading.workbook import load_workbooks
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_ledgers" / "kaxl-sample.xlsx"
 

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from kaxl.api import check_files
-from kaxl.engine import RuleContext
-from kaxl.installments import receivables as installment_table
+from kaxl.sop.engine import RuleContext
+from kaxl.sop.installments import receivables as installment_table
 from tests.ledger_factory import d, write_ledger
 
 AS_OF = d("2026-06-15")
@@ -127,7 +127,7 @@ def test_overdue_finding_carries_alert_fields_and_the_ladder(result):
 
     alerts = result.alerts[(result.alerts["rule"] == "PAY-003") & (result.alerts["contract_id"] == "C-overdue_partly_paid")]
     assert alerts[["kind", "days", "escalation_level", "installment"]].values.tolist() == [["finding", 45, 2, 1]]
-    from kaxl.engine import result_json
+    from kaxl.sop.engine import result_json
 
     (doc,) = [a for a in result_json(result)["alerts"]
               if a["rule"] == "PAY-003" and a["contract_id"] == "C-overdue_partly_paid"]

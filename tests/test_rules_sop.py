@@ -13,7 +13,7 @@ import datetime as dt
 import pytest
 
 from kaxl.api import check_files
-from kaxl.columns import sheet
+from kaxl.contract.columns import sheet
 from tests.ledger_factory import d, write_ledger
 from tests.sop_cases import AM, CO, PS, merge, project_rows, with_changes
 

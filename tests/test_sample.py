@@ -13,10 +13,10 @@ from click.testing import CliRunner
 
 from kaxl.api import check_files
 from kaxl.cli import main
-from kaxl.engine import SOP_MODULES
-from kaxl.ledger import read_ledger
-from kaxl.rules import RULES
-from kaxl.sample import DEFAULT_AS_OF, make_sample, write_sample
+from kaxl.contract.rules import RULES
+from kaxl.reading.ledger import read_ledger
+from kaxl.samples.generator import DEFAULT_AS_OF, make_sample, write_sample
+from kaxl.sop.engine import SOP_MODULES
 from tests.package_helpers import parts
 
 REPO = Path(__file__).resolve().parents[1]

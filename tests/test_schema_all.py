@@ -1,5 +1,5 @@
 """Every SCH rule on a real .xlsx written here: rule, sheet, row, column and cell, and a message
-that quotes what was typed. Plus the pandera schema itself: derived from kaxl.columns, so a
+that quotes what was typed. Plus the pandera schema itself: derived from kaxl.contract.columns, so a
 column added there is validated without a line changed here.
 
 SCH-010 (formula without cached value) and SCH-011 (duplicate header) are covered the same way
@@ -14,7 +14,7 @@ import pytest
 import xlsxwriter
 
 from kaxl.api import check_files
-from kaxl.columns import SHEETS, sheet
+from kaxl.contract.columns import SHEETS, sheet
 from kaxl.validators.schema import schema_for
 from tests.ledger_factory import d, write_ledger
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from kaxl.ledger import read_ledger
+from kaxl.reading.ledger import read_ledger
 from kaxl.validators.schema import validate_schema
 from tests.ledger_factory import d, write_ledger
 

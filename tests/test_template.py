@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from kaxl.cli import main
-from kaxl.columns import SHEETS
-from kaxl.ledger import read_ledger
-from kaxl.rules import RULES
-from kaxl.settings import SETTINGS, format_default
-from kaxl.template import (
+from kaxl.contract.columns import SHEETS
+from kaxl.contract.rules import RULES
+from kaxl.contract.settings import SETTINGS, format_default
+from kaxl.reading.ledger import read_ledger
+from kaxl.reports.template import (
     GUIDE_TITLE,
     LISTS_TITLE,
     XLSX_NAME,

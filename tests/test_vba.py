@@ -18,7 +18,7 @@ import olefile
 import pytest
 from oletools.olevba import VBA_Parser, decompress_stream
 
-from kaxl.template import write_template
+from kaxl.reports.template import write_template
 from kaxl.vba import modules as vba_modules
 from kaxl.vba.cfb import write_cfb
 from kaxl.vba.compression import compress

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from kaxl.api import check_files
-from kaxl.ledger import read_ledger
-from kaxl.settings import defaults
-from kaxl.workdays import WorkCalendar
+from kaxl.contract.calendar import WorkCalendar
+from kaxl.contract.settings import defaults
+from kaxl.reading.ledger import read_ledger
 from tests.ledger_factory import d, write_ledger
 
 

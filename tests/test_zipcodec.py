@@ -98,26 +98,3 @@ def test_the_annotated_copy_round_trips_with_either_codec(codec, tmp_path: Path)
         assert info.compress_size == len(zipcodec.deflate(DATA + b"<!-- changed -->"))
 
 
-def test_a_part_written_already_deflated_is_saved_as_written_from_bytes(codec, tmp_path: Path) -> None:
-    """Package.write takes a part deflated elsewhere (the annotate child's tabs): the saved package
-    is byte-for-byte the one written from the plain bytes — a new part and a replaced one, whose
-    entry keeps the source's date and attributes — and the part reads back."""
-    from kaxl.ooxml.package import Package, deflated_entry
-
-    source = tmp_path / "src.xlsx"
-    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as out:
-        out.writestr(zipfile.ZipInfo("xl/worksheets/sheet1.xml", date_time=(2024, 5, 6, 7, 8, 10)), b"<old/>")
-        out.writestr("xl/workbook.xml", b"<workbook/>")
-    saved = {}
-    for how in ("bytes", "deflated"):
-        with Package(source) as package:
-            for name in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet9.xml"):
-                package.write(name, DATA if how == "bytes" else deflated_entry(DATA))
-                assert package.read(name) == DATA
-            package.save(tmp_path / f"{how}.xlsx")
-        saved[how] = (tmp_path / f"{how}.xlsx").read_bytes()
-    assert saved["deflated"] == saved["bytes"]
-    with zipfile.ZipFile(tmp_path / "deflated.xlsx") as written:
-        assert written.getinfo("xl/worksheets/sheet1.xml").date_time == (2024, 5, 6, 7, 8, 10)
-        assert written.getinfo("xl/worksheets/sheet9.xml").date_time == (1980, 1, 1, 0, 0, 0)
-        assert written.read("xl/worksheets/sheet9.xml") == DATA and written.testzip() is None

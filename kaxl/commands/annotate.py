@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kaxl.cli import as_of_option, friendly, keep_until_exit, parse_as_of
+from kaxl.cli import as_of_option, friendly, parse_as_of
 
 ANNOTATE_MODULES = ("kaxl.reports.annotate", "kaxl.reports.annotate_package", "kaxl.reports.marks")
 
@@ -25,22 +25,19 @@ def command(ledger: Path, out: Path | None, as_of: str | None) -> None:
     workbook (macros, charts, sparklines, formats) is kept byte for byte. Annotating an
     annotated copy replaces its previous marks.
     """
-    from kaxl.api import check_files_findings
+    from kaxl.api import check_files
     from kaxl.progress import stage_lines
-    from kaxl.reports.annotate import annotate_findings, check_output_path, default_output
+    from kaxl.reports.annotate import annotate_ledger, check_output_path, default_output
 
     target = out or default_output(ledger)
     check_output_path(ledger, target)  # before the read: a wrong --out fails at once
     progress = stage_lines()
-    checked = check_files_findings([ledger], parse_as_of(as_of), progress, prepare=ANNOTATE_MODULES)
-    keep_until_exit(checked)  # the ledger and its findings: left to the process exit, not freed
+    result = check_files([ledger], parse_as_of(as_of), progress, prepare=ANNOTATE_MODULES)
     if progress:
         progress("annotate")
-    # the scores and alerts of the new tabs are computed while the cells are marked; the counts
-    # printed are the findings', so the computed tables need not come back
-    target, _ = annotate_findings(checked, ledger, target, with_result=False)
+    target = annotate_ledger(result, ledger, target)
     if progress:
         progress.done()
-    counts = checked.counts
+    counts = result.counts
     click.echo(f"已写入 {target}：标注 {counts['error']} 个错误、{counts['warning']} 个警告、{counts['info']} 条提示。\n"
                f"Wrote {target}: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes marked.")

@@ -22,7 +22,7 @@ def command(out_dir: Path, as_of: str) -> None:
     output (check.txt in Chinese, check.json) and, when installed, the annotated copy, the
     managers' summary and the weekly e-mail previews into one folder.
     """
-    from kaxl.sample_demo import run_demo
+    from kaxl.samples.demo import run_demo
 
     run = run_demo(out_dir, parse_as_of(as_of))
     counts = run.result.counts

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from kaxl.cli import as_of_option, friendly, keep_until_exit, parse_as_of
+from kaxl.cli import as_of_option, friendly, parse_as_of
 
 
 def config_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -113,7 +113,6 @@ def command(ledgers: tuple[Path, ...], out: Path | None, send: bool, if_due: boo
 
     progress = stage_lines()
     result = check_files(list(config.ledgers), parse_as_of(as_of) if as_of else _today(now, config), progress)
-    keep_until_exit(result)  # left to the process exit, not freed object by object
     if progress:
         progress("digest")
     missing = unreached(result)

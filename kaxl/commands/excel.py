@@ -78,7 +78,7 @@ def excel_enable(ledger: Path, out: Path | None) -> None:
     name. Everything else in the workbook is kept byte for byte; the original is only read. A
     workbook with macros of its own is refused rather than overwritten.
     """
-    from kaxl.safety import check_workbook_file
+    from kaxl.reading.guards import check_workbook_file
 
     try:
         from kaxl.vba.enable import enable_workbook

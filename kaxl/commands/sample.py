@@ -26,7 +26,7 @@ def command(projects: int, seed: int, out: Path, as_of: str, clean: bool) -> Non
     contacts and settings, values typed the way people type them — and, unless --clean, one
     deliberate mistake of every kind per 40 projects, for demos, tests and benchmarks.
     """
-    from kaxl.sample import make_sample, sheet_sizes, write_sample
+    from kaxl.samples.generator import make_sample, sheet_sizes, write_sample
 
     rows = make_sample(projects, seed, parse_as_of(as_of), clean=clean)
     path = write_sample(rows, out)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kaxl.cli import as_of_option, friendly, keep_until_exit, parse_as_of
+from kaxl.cli import as_of_option, friendly, parse_as_of
 from kaxl.errors import KaxlError
 
 
@@ -25,7 +25,7 @@ def command(ledgers: tuple[Path, ...], out: Path, as_of: str | None) -> None:
     说明 About (source files with SHA-256). Several ledgers form one portfolio. The ledgers
     are only read; the summary is written atomically.
     """
-    from kaxl.api import check_files_findings
+    from kaxl.api import check_files
     from kaxl.progress import stage_lines
 
     if out.suffix.lower() != ".xlsx":
@@ -37,14 +37,12 @@ def command(ledgers: tuple[Path, ...], out: Path, as_of: str | None) -> None:
             raise KaxlError("输出文件不能与台账相同：kaxl 从不覆盖您的台账。", "The output cannot be a ledger: kaxl never "
                             "overwrites your ledger.", file=str(ledger))
     progress = stage_lines()
-    checked = check_files_findings(list(ledgers), parse_as_of(as_of), progress, prepare=("kaxl.reports.summary",))
-    from kaxl.reports.summary import write_summary_findings
+    result = check_files(list(ledgers), parse_as_of(as_of), progress, prepare=("kaxl.reports.summary",))
+    from kaxl.reports.summary import write_summary
 
     if progress:
         progress("summary")
-    # the scores and KPIs are computed while the alerts and findings tabs are written
-    target, result = write_summary_findings(checked, out, sources=[str(p) for p in ledgers])
-    keep_until_exit(result)  # the ledger and the whole check: left to the process exit, not freed
+    target = write_summary(result, out, sources=[str(p) for p in ledgers])
     if progress:
         progress.done()
     click.echo(f"已写入汇总 {target}（{len(result.projects)} 个项目，{len(result.alerts)} 条预警）。\n"

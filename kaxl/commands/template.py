@@ -22,7 +22,7 @@ def command(out_dir: Path, docs: Path | None) -> None:
     formats, a 说明 Guide tab and a 参数 Settings tab with every default. The .xlsm with the
     Excel buttons is written too when the VBA part of kaxl is installed.
     """
-    from kaxl.template import write_docs, write_templates
+    from kaxl.reports.template import write_docs, write_templates
 
     for path in write_templates(out_dir):
         click.echo(f"已写入 Wrote {path}")

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from kaxl.installments import AGING_BUCKETS, AGING_LABELS
+from kaxl.sop.installments import AGING_BUCKETS, AGING_LABELS
 
 DUE_WINDOW_DAYS = 7  # "this week" = as_of and the six days after it
 ROLE_LABELS = {"AM": ("销售经理", "Account manager"), "PS": ("售前", "Pre-sales"), "CO": ("商务", "Commercial ops"),

@@ -64,8 +64,8 @@ def _alert(book: Any, text: str) -> None:
 
 def read_book(book: Any) -> Any:
     """The open workbook as a Ledger: one bulk read per sheet (values as xlwings converts them)."""
-    from kaxl.ledger import build_ledger
-    from kaxl.workbook import RawSheet
+    from kaxl.reading.ledger import build_ledger
+    from kaxl.reading.workbook import RawSheet
 
     sheets = []
     for sheet in book.sheets:
@@ -88,7 +88,7 @@ def _book_path(book: Any) -> str:
 
 
 def _check(book: Any) -> Any:
-    from kaxl.engine import run_check
+    from kaxl.sop.engine import run_check
 
     return run_check(read_book(book), _today())
 

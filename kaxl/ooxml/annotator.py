@@ -13,17 +13,15 @@ from __future__ import annotations
 
 import posixpath
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from kaxl import sidejob
 from kaxl.errors import KaxlError
 from kaxl.ooxml import contenttypes, record, rels
 from kaxl.ooxml.cellref import make_ref, parse_ref
 from kaxl.ooxml.comments import Comments, plain_text
 from kaxl.ooxml.contenttypes import ContentTypes
-from kaxl.ooxml.newsheet import column_count, locator, register_formats, render, render_rows, row_pieces
-from kaxl.ooxml.package import DeflatedPart, Package, deflated_entry, iter_parts
+from kaxl.ooxml.newsheet import locator, register_formats, render
+from kaxl.ooxml.package import Package, iter_parts
 from kaxl.ooxml.record import MarkRecord, Record, SheetParts, text_hash
 from kaxl.ooxml.rels import Rels
 from kaxl.ooxml.sheetpatch import (
@@ -40,7 +38,6 @@ from kaxl.ooxml.sheetpatch import (
 from kaxl.ooxml.styles import Styles
 from kaxl.ooxml.vml import Vml, blocks_of
 from kaxl.ooxml.workbook import SheetEntry, Workbook
-from kaxl.sidejob import Pieces
 
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 
@@ -62,11 +59,6 @@ class Tab:
     rows: list[list[object]]
     link_column: int | None
     widths: list[float] | None
-    beside: bool = True  # False: drawn from header/rows in pieces, by both processes (see _add_tabs)
-
-
-# computes the tabs' (header, rows), in the order of the tabs, and a value for the caller
-Contents = Callable[[], tuple[list[tuple[list[str], list[list[object]]]], object]]
 
 
 class Annotator:
@@ -79,20 +71,14 @@ class Annotator:
         self.styles = Styles(package.read(self.styles_part) if self.styles_part else None)
         self.previous = record.load(package, self.book)
         self.record = Record(vml_default=self.previous.vml_default)
-        self.tabs_rendered_beside = False  # whether a forked child rendered the new tabs
 
-    def run(self, marks: list[Mark], tabs: list[Tab], contents: Contents | None = None) -> object:
-        """Mark ``marks`` and add ``tabs``; returns what ``contents`` returned besides the tabs.
-
-        ``contents``, when given, computes the tabs' (header, rows) — and anything else the
-        caller wants back — beside the marking (in the forked child, when there is one): the
-        annotated copy's Scores and Alerts come from the check's second half, which then runs
-        while the cells are marked instead of before.
-        """
+    def run(self, marks: list[Mark], tabs: list[Tab]) -> None:
+        """Mark ``marks`` and add ``tabs`` (replacing the marks and tabs of a previous run)."""
         record.remove(self.package, self.book, self.types)
         for title in self.previous.sheets:
             self.book.remove_sheet(title)
-        extra = self._add_tabs(tabs, marks, contents)
+        self._mark(marks)
+        self._add_tabs(tabs)
         if self.styles.changed:
             self._save_styles()
         if self.record.marks or self.record.sheets or self.record.parts or self.record.dimensions:
@@ -102,7 +88,6 @@ class Annotator:
             self.record.vml_default = False
         self.book.save()
         self.types.save()
-        return extra
 
     # -- marks and notes -----------------------------------------------------------------
     def _mark(self, marks: list[Mark]) -> None:
@@ -137,64 +122,16 @@ class Annotator:
         return {b for part in iter_parts(self.package, ".vml") for b in blocks_of(self.package.read(part))}
 
     # -- new tabs ------------------------------------------------------------------------
-    def _add_tabs(self, tabs: list[Tab], marks: list[Mark], contents: Contents | None) -> object:
-        """Mark ``marks`` while the new tabs are rendered beside (a forked child, when allowed).
-
-        The tabs' sheet XML is most of an annotate's writing time and depends on nothing the
-        marking changes: their titles and cell formats are fixed first (registering a format
-        again returns the same index), so the child renders exactly what this process would.
-        A tab marked ``beside=False`` already has its rows (the Findings tab: the findings are
-        here) and is drawn in pieces of rows (:class:`kaxl.sidejob.Pieces`): this process takes
-        them from the front once its cells are marked, the child from the back once its own
-        tabs are done, so the two halves end together; ``contents`` gives anything for such a
-        tab, the entry is not used.
-        """
-        placed: list[tuple[Tab, str, list[str]]] = []
+    def _add_tabs(self, tabs: list[Tab]) -> None:
+        register_formats(self.styles)
         names = [s.name for s in self.book.sheets()]
         for tab in tabs:
             title = _free_title(tab.title, names)
             names.append(title)
-            placed.append((tab, title, list(names)))
-        register_formats(self.styles)
-        date1904 = self.book.date1904
-        ncols = [column_count(tab.header, tab.rows) for tab in tabs]
-        pieces = [(t, start, stop) for t, tab in enumerate(tabs) if not tab.beside
-                  for start, stop in row_pieces(len(tab.rows))]
-
-        def draw(tab: Tab, title: str, titles: list[str], header: list[str], rows: list[list[object]],
-                 bodies: list[tuple[str, list[str]]] | None = None) -> bytes:
-            return render(title, header, rows, self.styles, date1904=date1904, link_column=tab.link_column,
-                          widths=tab.widths, link_target=locator(titles), bodies=bodies)
-
-        def draw_piece(k: int) -> tuple[str, list[str]]:
-            t, start, stop = pieces[k]
-            tab, _, titles = placed[t]
-            return render_rows(tab.rows, start, stop, self.styles, ncols=ncols[t], date1904=date1904,
-                               link_column=tab.link_column, link_target=locator(titles))
-
-        def beside() -> tuple[list[DeflatedPart | None], dict[int, tuple[str, list[str]]], object]:
-            filled, extra = contents() if contents is not None else ([(t.header, t.rows) for t in tabs], None)
-            # deflated here: an eighth of the bytes to send back, and the deflate off this process
-            drawn = [deflated_entry(draw(tab, title, titles, *content)) if tab.beside else None
-                     for (tab, title, titles), content in zip(placed, filled)]
-            return drawn, {k: draw_piece(k) for k in iter(shared.take_back, None)}, extra
-
-        fork = sidejob.fork_allowed()
-        with Pieces(len(pieces), shared=fork) as shared, sidejob.start(beside, fork=fork) as rendering:
-            self.tabs_rendered_beside = rendering.forked
-            self._mark(marks)
-            mine = {k: draw_piece(k) for k in iter(shared.take_front, None)}
-            sheets, theirs, extra = rendering.result()
-            mine.update((k, draw_piece(k)) for k in shared.missing(mine, theirs))  # a child that died
-        bodies = {**theirs, **mine}
-        sheets = [deflated if tab.beside else
-                  draw(tab, title, titles, tab.header, tab.rows,
-                       [bodies[k] for k, (at, _, _) in enumerate(pieces) if at == t])
-                  for t, ((tab, title, titles), deflated) in enumerate(zip(placed, sheets))]
-        for (_, title, _), xml in zip(placed, sheets):
+            xml = render(title, tab.header, tab.rows, self.styles, date1904=self.book.date1904,
+                         link_column=tab.link_column, widths=tab.widths, link_target=locator(names))
             self.book.add_sheet(title, xml)
             self.record.sheets.append(title)
-        return extra
 
     def _save_styles(self) -> None:
         if self.styles_part is None:

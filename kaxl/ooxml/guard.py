@@ -1,7 +1,7 @@
 """Refuse hostile XML before anything reads it.
 
 A spreadsheet part never needs a DOCTYPE; a DOCTYPE with ENTITY declarations is how billion-
-laughs and external-entity attacks start. :func:`kaxl.safety.check_workbook_file` already
+laughs and external-entity attacks start. :func:`kaxl.reading.guards.check_workbook_file` already
 checks the first 4 KB of every part, but a prolog can be padded with comments beyond that, so
 every part this package parses or patches is checked over its whole length here (a plain byte
 search: a few milliseconds even for a 50 MB sheet). XML is case-sensitive and parsers only

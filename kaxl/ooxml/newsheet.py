@@ -86,14 +86,11 @@ def _string_cell(ref: str, text: str, style: int) -> str:
 
 def render(title: str, header: Sequence[str], rows: Sequence[Sequence[object]], styles: Styles, *,
            date1904: bool, link_column: int | None = None, widths: Sequence[float] | None = None,
-           link_target: Callable[[str], str | None] = lambda text: text,
-           bodies: Sequence[tuple[str, list[str]]] | None = None) -> bytes:
+           link_target: Callable[[str], str | None] = lambda text: text) -> bytes:
     """The worksheet part for one new tab.
 
     ``link_target`` turns a link-column text into a hyperlink location (or None for no link),
-    so the caller can check it names a sheet that exists. ``bodies``: the rows already drawn
-    by :func:`render_rows`, in consecutive pieces covering them all (see :func:`row_pieces`;
-    another process may have drawn some of them) — the part is the same as drawn here at once.
+    so the caller can check it names a sheet that exists.
     """
     if len(rows) + 1 > MAX_ROW:
         raise ValueError(f"{title}: {len(rows)} rows do not fit in one worksheet")
@@ -101,11 +98,9 @@ def render(title: str, header: Sequence[str], rows: Sequence[Sequence[object]], 
     ncols = column_count(header, rows)
     letters = [column_letters(i + 1) for i in range(max(ncols, 1))]
     cells = [_string_cell(f"{letters[i]}1", str(h), formats.header) for i, h in enumerate(header)]
-    if bodies is None:
-        bodies = [render_rows(rows, 0, len(rows), styles, ncols=ncols, date1904=date1904, link_column=link_column,
-                              link_target=link_target)]
-    out = [f'<row r="1">{"".join(cells)}</row>', *(text for text, _ in bodies)]
-    links = [link for _, drawn in bodies for link in drawn]
+    body, links = render_rows(rows, 0, len(rows), styles, ncols=ncols, date1904=date1904,
+                              link_column=link_column, link_target=link_target)
+    out = [f'<row r="1">{"".join(cells)}</row>', body]
     last = f"{letters[max(ncols, 1) - 1]}{len(rows) + 1}"
     return _document(out, links, _columns(header, rows, widths, ncols), f"A1:{last}")
 
@@ -113,15 +108,6 @@ def render(title: str, header: Sequence[str], rows: Sequence[Sequence[object]], 
 def column_count(header: Sequence[str], rows: Sequence[Sequence[object]]) -> int:
     """The columns of a new tab: its header's or its longest row's, whichever is more."""
     return max(len(header), max((len(r) for r in rows), default=0))
-
-
-def row_pieces(count: int, size: int = 1024) -> list[tuple[int, int]]:
-    """(start, stop) of consecutive pieces of ``count`` rows that :func:`render_rows` can draw
-    separately — one piece when they could hold more hyperlinks than a sheet may (each piece
-    counts its own against the limit)."""
-    if count > MAX_HYPERLINKS:
-        return [(0, count)]
-    return [(start, min(start + size, count)) for start in range(0, count, size)]
 
 
 def render_rows(rows: Sequence[Sequence[object]], start: int, stop: int, styles: Styles, *, ncols: int,

@@ -20,7 +20,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from kaxl.atomic import atomic_output
@@ -34,7 +34,6 @@ _END = struct.Struct("<4s4H2LH")
 _NEW_PART_TIME = (1980, 1, 1, 0, 0, 0)  # what Excel and XlsxWriter stamp on every entry
 _UTF8_FLAG = 0x800
 _ZIP32_LIMIT = 0xFFFFFFFF
-_EARLY_DEFLATE = 1 << 20  # parts this big start deflating in a thread as soon as they are written
 
 
 class Package:
@@ -51,10 +50,6 @@ class Package:
         self._infos = {info.filename: info for info in self._zip.infolist()}
         self._order = list(self._infos)
         self._changed: dict[str, bytes] = {}
-        # Big parts are deflated in a thread as soon as they are written (zlib and isal release the
-        # GIL), overlapping the work on the next sheet: part name -> (the bytes, their entry).
-        self._early: dict[str, tuple[bytes, Future[_Entry]]] = {}
-        self._pool: ThreadPoolExecutor | None = None
         self._by_lower = {name.lower(): name for name in self._order}
 
     def __enter__(self) -> Package:
@@ -65,10 +60,6 @@ class Package:
 
     def close(self) -> None:
         self._zip.close()
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-        self._early.clear()
 
     # -- reading -------------------------------------------------------------------------
     def names(self) -> list[str]:
@@ -87,11 +78,9 @@ class Package:
         if stored is None:
             raise KeyError(name)
         data = self._changed.get(stored)
-        if isinstance(data, _Entry):  # written already deflated
-            data = data.inflated()
-        elif data is None:
+        if data is None:
             try:
-                with open(self.path, "rb") as source:  # a handle of its own: no offset shared with a fork
+                with open(self.path, "rb") as source:
                     data = zipcodec.inflate_entry(self._zip, self._infos[stored], source)
             except (zipfile.BadZipFile, zlib.error, OSError) as exc:
                 raise LedgerReadError(f"{self.source} 的部件 {stored} 已损坏（{exc}）。",
@@ -105,26 +94,13 @@ class Package:
         return name in self._changed
 
     # -- changing ------------------------------------------------------------------------
-    def write(self, name: str, data: bytes | DeflatedPart) -> None:
-        """Replace a part, or add it after the existing ones.
-
-        ``data`` may come deflated already (:func:`deflated_entry`, by a forked child that drew
-        it, say): it is written as given, its entry's header stamped as this part's would be.
-        """
+    def write(self, name: str, data: bytes) -> None:
+        """Replace a part, or add it after the existing ones."""
         stored = self.find(name) or name.lstrip("/")
         if stored not in self._order:
             self._order.append(stored)
             self._by_lower[stored.lower()] = stored
-        self._early.pop(stored, None)
-        if isinstance(data, _Entry):
-            self._changed[stored] = data.stamped(self._infos.get(stored))
-            return
         self._changed[stored] = data
-        if len(data) >= _EARLY_DEFLATE:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
-            info = self._infos.get(stored)
-            self._early[stored] = (data, self._pool.submit(_Entry.deflated, data, info))
 
     def remove(self, name: str) -> None:
         stored = self.find(name)
@@ -149,27 +125,14 @@ class Package:
             os.chmod(tmp, stat.S_IMODE(os.stat(self.path).st_mode) | stat.S_IWUSR | stat.S_IRUSR)
 
     def _write_zip(self, out, source) -> None:
-        # Changed parts are deflated on all cores at once (zlib and isal release the GIL): on a
+        # Changed parts are deflated on all cores at once (zlib releases the GIL): on a
         # 20,000-project ledger that is ~100 MB of sheet XML, the slowest step of the save.
         changed = [name for name in self._order if name in self._changed]
         with ThreadPoolExecutor(max_workers=min(len(changed), os.cpu_count() or 1) or 1) as pool:
-            deflated = dict(zip(changed, pool.map(self._changed_entry, changed)))
-        write_entries(out, ((name, deflated.get(name) or self._entry(name, source)) for name in self._order))
-
-    def _changed_entry(self, name: str) -> _Entry:
-        early = self._early.get(name)
-        if early is not None and early[0] is self._changed[name]:
-            return early[1].result()
-        return self._entry(name, None)  # (a part written already deflated is returned as given)
-
-    def _entry(self, name: str, source) -> _Entry:
-        info = self._infos.get(name)
-        data = self._changed.get(name)
-        if data is None and info is not None:
-            return _Entry.raw(info, source)
-        if isinstance(data, _Entry):
-            return data
-        return _Entry.deflated(data if data is not None else b"", info)
+            deflated = dict(zip(changed, pool.map(lambda name: _Entry.deflated(self._changed[name],
+                                                                               self._infos.get(name)), changed)))
+        write_entries(out, ((name, deflated.get(name) or _Entry.raw(self._infos[name], source))
+                            for name in self._order))
 
 
 def write_entries(out, entries: Iterable[tuple[str, _Entry]]) -> None:
@@ -195,13 +158,6 @@ def write_entries(out, entries: Iterable[tuple[str, _Entry]]) -> None:
     if len(central) > 0xFFFF:
         raise LedgerReadError("输出文件部件过多，无法写入。", "The output would hold too many parts; not written.")
     out.write(_END.pack(b"PK\x05\x06", 0, 0, len(central), len(central), size, start, 0))
-
-
-def deflated_entry(data: bytes, date_time: tuple | None = None) -> DeflatedPart:
-    """A new part's entry, deflated by :mod:`kaxl.ooxml.zipcodec` (for :func:`write_entries`, or
-    :meth:`Package.write`); stamped 1980-01-01 like every part Excel writes unless ``date_time``
-    says otherwise."""
-    return _Entry.deflated(data, None, date_time)
 
 
 class _Entry:
@@ -230,32 +186,14 @@ class _Entry:
                    (info.create_system << 8) | 20, info.internal_attr, info.external_attr)
 
     @classmethod
-    def deflated(cls, data: bytes, info: zipfile.ZipInfo | None, date_time: tuple | None = None) -> _Entry:
+    def deflated(cls, data: bytes, info: zipfile.ZipInfo | None) -> _Entry:
         """``data`` deflated, stamped as the source's part ``info`` (None: a new part, dated
-        ``date_time`` or 1980-01-01)."""
-        # A 20k-project annotate deflates ~100 MB: at a fast level (zipcodec), on every core
-        # as parts are written (Package.write)
-        return cls(zipcodec.deflate(data), zipcodec.crc32(data), len(data), zipfile.ZIP_DEFLATED,
-                   *_stamp(info, date_time))
-
-    def stamped(self, info: zipfile.ZipInfo | None) -> _Entry:
-        """This deflated payload under the header fields of part ``info`` (None: a new part's)."""
-        return _Entry(self.payload, self.crc, self.size, self.method, *_stamp(info, None))
-
-    def inflated(self) -> bytes:
-        """The part's bytes back (a part written deflated and read again)."""
-        return zipcodec.inflate(self.payload, self.size)
-
-
-def _stamp(info: zipfile.ZipInfo | None, date_time: tuple | None) -> tuple[tuple, int, int, int, int]:
-    """(date_time, flags, made_by, internal_attr, external_attr) of a part kaxl deflates: the
-    source part's own, or a new part's (1980-01-01 unless ``date_time`` says otherwise)."""
-    if info is None:
-        return date_time or _NEW_PART_TIME, 0, (3 << 8) | 20, 0, 0o100644 << 16
-    return info.date_time, 0, (info.create_system << 8) | 20, info.internal_attr, info.external_attr
-
-
-DeflatedPart = _Entry  # what :func:`deflated_entry` gives and :meth:`Package.write` takes
+        1980-01-01 like every part Excel writes)."""
+        if info is None:
+            stamp = (_NEW_PART_TIME, 0, (3 << 8) | 20, 0, 0o100644 << 16)
+        else:
+            stamp = (info.date_time, 0, (info.create_system << 8) | 20, info.internal_attr, info.external_attr)
+        return cls(zipcodec.deflate(data), zipcodec.crc32(data), len(data), zipfile.ZIP_DEFLATED, *stamp)
 
 
 def _encode_name(name: str) -> tuple[bytes, int]:

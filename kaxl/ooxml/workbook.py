@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from kaxl.errors import LedgerReadError
 from kaxl.ooxml import contenttypes, rels
 from kaxl.ooxml.contenttypes import ContentTypes
-from kaxl.ooxml.package import DeflatedPart, Package, rels_part
+from kaxl.ooxml.package import Package, rels_part
 from kaxl.ooxml.rels import Rels
 from kaxl.ooxml.xmltext import (
     ATTRS,
@@ -89,9 +89,8 @@ class Workbook:
         return found[0].part if found else None
 
     # -- changing ------------------------------------------------------------------------
-    def add_sheet(self, title: str, xml: bytes | DeflatedPart) -> str:
-        """Append a worksheet tab holding ``xml`` (which may come deflated, see
-        :meth:`Package.write`); returns its part name."""
+    def add_sheet(self, title: str, xml: bytes) -> str:
+        """Append a worksheet tab holding ``xml``; returns its part name."""
         folder = posixpath.dirname(self.part)
         part = self.package.free_name(posixpath.join(folder, "worksheets", "sheet{}.xml"))
         self.package.write(part, xml)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kaxl.errors import KaxlError
-from kaxl.ooxml.annotator import Annotator, Contents, Mark, Tab
+from kaxl.ooxml.annotator import Annotator, Mark, Tab
 from kaxl.ooxml.cellref import parse_ref
 from kaxl.ooxml.package import Package
 
@@ -42,18 +42,11 @@ class NewSheet:
     rows: list[list[object]] = field(default_factory=list)
     link_column: int | None = None
     widths: list[float] | None = None
-    beside: bool = True  # False: its rows are given here and it is not taken from ``contents``
 
 
 def annotate_package(src: str | os.PathLike[str], dst: str | os.PathLike[str],
-                     marks: Sequence[CellMark], new_sheets: Sequence[NewSheet], contents: Contents | None = None) -> object:
-    """Write ``dst``: ``src`` with ``marks`` applied and ``new_sheets`` added, nothing else changed.
-
-    ``contents``, when given, supplies the new sheets' (header, rows) instead of ``new_sheets``
-    (whose titles, links and widths still apply; a sheet with ``beside=False`` keeps its own
-    header and rows), computed while the cells are marked — see
-    :meth:`kaxl.ooxml.annotator.Annotator.run`; what else it returns is returned here.
-    """
+                     marks: Sequence[CellMark], new_sheets: Sequence[NewSheet]) -> None:
+    """Write ``dst``: ``src`` with ``marks`` applied and ``new_sheets`` added, nothing else changed."""
     src, dst = Path(src), Path(dst)
     if dst.exists() and dst.resolve() == src.resolve():
         raise KaxlError("输出文件不能与台账相同。", "The output cannot be the ledger itself.", file=str(src))
@@ -65,9 +58,7 @@ def annotate_package(src: str | os.PathLike[str], dst: str | os.PathLike[str],
             raise KaxlError(f"无效的单元格地址：{mark.cell}", f"Invalid cell address: {mark.cell}",
                             file=str(src)) from None
         converted.append(Mark(mark.sheet, row, col, mark.severity, mark.note))
-    tabs = [Tab(s.title, list(s.header), [list(r) for r in s.rows], s.link_column, s.widths, s.beside)
-            for s in new_sheets]
+    tabs = [Tab(s.title, list(s.header), s.rows, s.link_column, s.widths) for s in new_sheets]
     with Package(src) as package:
-        extra = Annotator(package).run(converted, tabs, contents)
+        Annotator(package).run(converted, tabs)
         package.save(dst)
-    return extra

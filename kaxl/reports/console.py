@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from kaxl.findings import SEVERITY_ORDER, SEVERITY_ZH, Finding
+from kaxl.contract.findings import SEVERITY_ORDER, SEVERITY_ZH, Finding
 
 SEVERITY_EN = {"error": "ERROR", "warning": "WARN", "info": "INFO"}
 ROLE_ZH = {"AM": "销售经理", "PS": "售前", "CO": "商务"}

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kaxl.findings import SEVERITY_ORDER, SEVERITY_ZH, Finding
+from kaxl.contract.findings import SEVERITY_ORDER, SEVERITY_ZH, Finding
 
 FINDINGS_TITLE = "校验结果 Findings"
 SCORES_TITLE = "评分 Scores"

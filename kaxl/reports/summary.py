@@ -13,8 +13,7 @@ import datetime as dt
 import hashlib
 import os
 import unicodedata
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +21,7 @@ import xlsxwriter
 
 from kaxl import __version__
 from kaxl.atomic import atomic_output
-from kaxl.gcpause import paused_gc
 from kaxl.reports import summary_data as data
-from kaxl.reports import summary_rows
 from kaxl.reports.summary_data import Table
 
 FONT = "Microsoft YaHei"  # Windows' CJK UI font; LibreOffice falls back to Noto Sans CJK
@@ -36,67 +33,26 @@ MAX_URL = 255  # Excel's limit for a hyperlink's target
 
 
 def write_summary(result, out_path: str | os.PathLike[str], *, sources: Sequence[str] | None = None,
-                  generated_at: dt.datetime | None = None, fast: bool = True) -> Path:
-    """Write the summary workbook of ``result`` to ``out_path`` atomically and return the path.
-
-    ``fast=False`` writes every cell and the whole package through XlsxWriter's own code (the
-    reference the fast writers of :mod:`kaxl.reports.summary_rows` are tested against).
-    """
-    return _write(result, None, out_path, sources, generated_at, fast)[0]
-
-
-def write_summary_findings(checked, out_path: str | os.PathLike[str], *, sources: Sequence[str] | None = None,
-                           generated_at: dt.datetime | None = None):
-    """:func:`write_summary` from the check's first half (:func:`kaxl.engine.check_findings`).
-
-    The scores, receivables and KPIs are computed beside (by a forked child, when there is
-    one) while this process builds the alerts and writes the Alerts and Findings tabs, which
-    need nothing else. Returns the written path and the whole :class:`~kaxl.engine.CheckResult`.
-    """
-    from kaxl import engine, sidejob
-
-    with sidejob.start(lambda: engine.computed_values(checked)) as values:  # before any thread starts
-        alerts = engine.check_alerts(checked)
-        early = _Early(checked.ctx.as_of, checked.findings, alerts, checked.ctx.ledger)
-        return _write(early, lambda: engine.assemble(checked, values.result(), alerts), out_path, sources,
-                      generated_at, True)
-
-
-@dataclass
-class _Early:
-    """What the summary's first tabs need of a check: its findings and alerts."""
-
-    as_of: dt.date
-    findings: list
-    alerts: Any
-    ledger: Any
-
-
-def _write(result, finish: Callable[[], Any] | None, out_path: str | os.PathLike[str], sources: Sequence[str] | None,
-           generated_at: dt.datetime | None, fast: bool) -> tuple[Path, Any]:
-    """The summary written (see :meth:`_Summary.write` for ``finish``), and the result it showed."""
+                  generated_at: dt.datetime | None = None) -> Path:
+    """Write the summary workbook of ``result`` to ``out_path`` atomically and return the path."""
     out_path = Path(out_path)
-    files = [str(s) for s in (sources if sources is not None else getattr(result.ledger, "files", []) or [])]
+    files = [str(s) for s in (sources if sources is not None else result.ledger.files)]
     generated_at = generated_at or dt.datetime.now().astimezone()
-    with paused_gc(), atomic_output(out_path) as tmp:  # a million cell strings, none cyclic: no
-        # collector passes over the check's large heap while they are made (~1.5 s on 20k projects)
-        fast = fast and summary_rows.supported()
-        workbook_class = summary_rows.BlockWorkbook if fast else xlsxwriter.Workbook
-        book = workbook_class(str(tmp), {
+    with atomic_output(out_path) as tmp:
+        book = xlsxwriter.Workbook(str(tmp), {
             "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
             "default_date_format": "yyyy-mm-dd", "remove_timezone": True, "in_memory": True})
         # (not constant_memory: it cannot hold tables; in_memory skips temp files per sheet)
-        summary = _Summary(book, result, out_path, files, generated_at, fast)
         try:
-            summary.write(finish)
+            _Summary(book, result, out_path, files, generated_at).write()
         finally:
             book.close()
-    return out_path, summary.result
+    return out_path
 
 
 class _Summary:
     def __init__(self, book: xlsxwriter.Workbook, result, out_path: Path, files: list[str],
-                 generated_at: dt.datetime, fast: bool = True) -> None:
+                 generated_at: dt.datetime) -> None:
         self.book, self.result, self.out_path, self.files, self.generated_at = book, result, out_path, files, generated_at
         book.set_properties({"title": "大客户销售汇总 KA summary", "author": "kaxl", "comments": f"kaxl {__version__}",
                              "created": generated_at.replace(tzinfo=None)})
@@ -135,29 +91,23 @@ class _Summary:
                                                               "right_color": RAG_FONT[status]})
         self.fmt["rag"] = {s: f({**base, "bg_color": RAG_FILL[s], "font_color": RAG_FONT[s]}) for s in RAG_FILL}
         self._targets: dict[str, str] = {}  # ledger file -> its path relative to the summary
-        self.fast = fast and summary_rows.supported()  # rows rendered a column at a time (summary_rows)
 
     # ------------------------------------------------------------------------------------------
-    def write(self, finish: Callable[[], Any] | None = None) -> None:
-        """Every tab. The Alerts and Findings tabs need only the findings and alerts and are
-        written first; ``finish``, when given, then supplies the whole result (the scores and
-        KPIs a forked child computed meanwhile, see :func:`write_summary_findings`)."""
+    def write(self) -> None:
+        """Every tab, in the order the manager reads them."""
         dashboard = self.book.add_worksheet("概览 Dashboard")
-        block = {"worksheet_class": summary_rows.BlockSheet} if self.fast else {}
-        alerts = self.book.add_worksheet("预警 Alerts", **block)
-        projects = self.book.add_worksheet("项目 Projects", **block)
-        deductions = self.book.add_worksheet("扣分 Deductions", **block)
-        receivables = self.book.add_worksheet("回款 Receivables", **block)
-        managers = self.book.add_worksheet("销售经理 Managers", **block)
-        findings = self.book.add_worksheet("校验 Findings", **block)
+        alerts = self.book.add_worksheet("预警 Alerts")
+        projects = self.book.add_worksheet("项目 Projects")
+        deductions = self.book.add_worksheet("扣分 Deductions")
+        receivables = self.book.add_worksheet("回款 Receivables")
+        managers = self.book.add_worksheet("销售经理 Managers")
+        findings = self.book.add_worksheet("校验 Findings")
         about = self.book.add_worksheet("说明 About")
         r = self.result
         self._table(alerts, data.alerts_table(r.alerts), "Alerts", "预警 Alerts — 按严重程度与截止日期排序 by severity and due date")
         finding_table = data.findings_table(r.findings)
         self._table(findings, finding_table, "Findings", "校验 Findings — 点击单元格地址打开台账 click a cell to open the ledger",
                     links={"cell": [self._ledger_link(f) for f in sorted(r.findings, key=lambda f: f.sort_key())]})
-        if finish is not None:
-            self.result = r = finish()
         self._dashboard(dashboard)
         project_table, first_deduction = data.projects_table(r.projects, r.deductions)
         self._table(projects, project_table, "Projects", "项目 Projects — 评分、分级、覆盖率与下一节点 scores, grade, coverage, next node",
@@ -319,24 +269,25 @@ class _Summary:
         if not table.rows:
             ws.write_string(header_row + 1, 0, "（无 none）", fmt["text"])
         numeric = [c.kind in ("number", "money", "pct", "ratio", "int", "date") for c in table.columns]
-        if isinstance(ws, summary_rows.BlockSheet):
-            # Excel does not grow rows for wrapped text on open: set the height
-            heights = _heights(table.rows, wrapped) if wrapped else None
-            summary_rows.write_block(ws, header_row + 1, table.rows, formats, numeric, heights=heights,
-                                     links=link_by_col, link_format=fmt["link"], rag_columns=rag_columns,
-                                     rag_formats={text: fmt["rag"][status] for text, status in rag_names.items()},
-                                     max_url=MAX_URL)
-        else:
-            self._cells(ws, table, header_row, formats, numeric, wrapped, link_by_col, rag_columns, rag_names)
+        self._cells(ws, table, header_row, formats, numeric, wrapped, link_by_col, rag_columns, rag_names)
         self._finish_table(ws, table, header_row)
 
     def _cells(self, ws, table: Table, header_row: int, formats: list, numeric: list[bool],
                wrapped: list[tuple[int, float]], link_by_col: dict[int, list[str | None]],
                rag_columns: Sequence[int], rag_names: dict[str, str]) -> None:
-        """The per-cell writer: every cell through XlsxWriter's API (the reference path)."""
+        """Every cell through XlsxWriter's public API."""
         fmt = self.fmt
         ncols = len(table.columns)
-        write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
+        write_number, write_datetime = ws.write_number, ws.write_datetime
+
+        def write_string(i: int, j: int, value: str, cell_format) -> None:
+            if value.startswith("<r>") and value.endswith("</r>"):
+                # XlsxWriter writes a string of this shape unescaped, as rich-text markup; as a
+                # rich string of three runs of its own it is escaped and reads back as typed
+                ws.write_rich_string(i, j, value[:1], value[1:2], value[2:], cell_format)
+            else:
+                ws.write_string(i, j, value, cell_format)
+
         plain = [j for j in range(ncols) if j not in link_by_col and j not in rag_columns]
         special = [j for j in range(ncols) if j in link_by_col or j in rag_columns]
         for n, row in enumerate(table.rows):
@@ -486,26 +437,6 @@ def _lines(value: Any, width: float) -> int:
     chars = len(value)
     columns = chars + (len(value.encode("utf-8")) - chars) / 2
     return min(int(columns // max(width - 2, 1)) + 1 + value.count("\n"), 15)
-
-
-def _heights(rows: Sequence[Sequence[Any]], wrapped: Sequence[tuple[int, float]]) -> list[float | None]:
-    """Each row's height for its wrapped columns: :func:`_lines` of every row, a column at a time.
-
-    The three lengths :func:`_lines` needs are taken with C-level ``map`` over a column and
-    combined in numpy, instead of a Python call per cell (110k on the 20,000-project summary).
-    """
-    import numpy as np
-
-    lines = np.ones(len(rows), dtype=np.int64)
-    for j, width in wrapped:
-        texts = [v if v.__class__ is str else "" for v in (row[j] for row in rows)]
-        chars = np.fromiter(map(len, texts), dtype=np.float64, count=len(texts))
-        encoded = np.fromiter(map(len, map(str.encode, texts)), dtype=np.float64, count=len(texts))
-        breaks = np.fromiter(map(str.count, texts, ["\n"] * len(texts)), dtype=np.int64, count=len(texts))
-        columns = chars + (encoded - chars) / 2
-        needed = np.minimum((columns // max(width - 2, 1)).astype(np.int64) + 1 + breaks, 15)
-        lines = np.maximum(lines, needed)
-    return [13.5 * int(n) if n > 1 else None for n in lines]
 
 
 def _sha256(path: Path) -> str:

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kaxl.columns import PROJECT_STATUSES, STAGES
-from kaxl.findings import SEVERITY_ORDER, SEVERITY_ZH
+from kaxl.contract.columns import PROJECT_STATUSES, STAGES
+from kaxl.contract.findings import SEVERITY_ORDER, SEVERITY_ZH
 
 STAGE_LABEL = {c.key: f"{c.zh} {c.key}" for c in STAGES}
 STATUS_LABEL = {c.key: f"{c.zh} {c.key}" for c in PROJECT_STATUSES}

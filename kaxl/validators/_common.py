@@ -12,10 +12,10 @@ from typing import Any
 
 import pandas as pd
 
-from kaxl.engine import RuleContext, RuleOutput, Upcoming
-from kaxl.findings import Finding, make
-from kaxl.installments import days_en, locator, rows_of
-from kaxl.nodes import label, node_table, projects_by_id
+from kaxl.contract.findings import Finding, make
+from kaxl.sop.engine import RuleContext, RuleOutput, Upcoming
+from kaxl.sop.installments import days_en, locator, rows_of
+from kaxl.sop.nodes import label, node_table, projects_by_id
 
 ROLE_COLUMN = {"AM": "account_manager", "PS": "presales", "CO": "commercial_ops"}
 LIVE = frozenset({"active"})  # SPEC §2: rules about nodes not yet done fire for active projects
@@ -67,7 +67,7 @@ def as_date(value: Any) -> dt.date | None:
 
 def finding(ctx: RuleContext, rule_id: str, zh: str, en: str, *, key: str, index: Any, column: str | None,
             project_id: Any, role: str | None = None, owner_name: str | None = None, **fields: Any) -> Finding:
-    from kaxl.rules import rule
+    from kaxl.contract.rules import rule
 
     role = role or rule(rule_id).owner_role
     return make(rule_id, zh, en, **where(ctx, key, index, column), project_id=project_id,

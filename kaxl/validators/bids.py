@@ -7,10 +7,10 @@ customer grade's tier without a named approver, or a margin below ``margin_floor
 
 from __future__ import annotations
 
-from kaxl.engine import RuleContext, RuleOutput
-from kaxl.installments import rows_of, yuan
-from kaxl.nodes import first_rows, projects_by_id
-from kaxl.scoring import qualification
+from kaxl.sop.engine import RuleContext, RuleOutput
+from kaxl.sop.installments import rows_of, yuan
+from kaxl.sop.nodes import first_rows, projects_by_id
+from kaxl.sop.scoring import qualification
 from kaxl.validators._common import deadline_rule, finding
 
 

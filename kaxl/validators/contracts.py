@@ -10,8 +10,8 @@ handover/archive still owed after signing fire for active and won projects.
 
 from __future__ import annotations
 
-from kaxl.engine import RuleContext, RuleOutput
-from kaxl.installments import rows_of, yuan
+from kaxl.sop.engine import RuleContext, RuleOutput
+from kaxl.sop.installments import rows_of, yuan
 from kaxl.validators._common import LIVE_AFTER_SIGNING, deadline_rule, finding, iso
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kaxl.columns import STAGE_ORDER, sheet
-from kaxl.engine import RuleContext, RuleOutput
-from kaxl.installments import rows_of
-from kaxl.nodes import first_rows, projects_by_id
-from kaxl.scoring import qualification
+from kaxl.contract.columns import STAGE_ORDER, sheet
+from kaxl.sop.engine import RuleContext, RuleOutput
+from kaxl.sop.installments import rows_of
+from kaxl.sop.nodes import first_rows, projects_by_id
+from kaxl.sop.scoring import qualification
 from kaxl.validators._common import LIVE, deadline_rule, finding, iso
 
 PAST_INITIATION = STAGE_ORDER["initiation"]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kaxl.columns import STAGE_ORDER
-from kaxl.engine import RuleContext, RuleOutput
-from kaxl.installments import rows_of
-from kaxl.nodes import first_rows, projects_by_id
+from kaxl.contract.columns import STAGE_ORDER
+from kaxl.sop.engine import RuleContext, RuleOutput
+from kaxl.sop.installments import rows_of
+from kaxl.sop.nodes import first_rows, projects_by_id
 from kaxl.validators._common import LIVE, finding
 
 SENIOR = ("executive", "director")

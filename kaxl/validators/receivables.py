@@ -1,6 +1,6 @@
 """Stage 5 Payment 回款 (SPEC §3 PAY-001..005): warn before, confirm on, escalate after the due date.
 
-Every rule reads the one installment table of :mod:`kaxl.installments`, so a finding's
+Every rule reads the one installment table of :mod:`kaxl.sop.installments`, so a finding's
 outstanding amount, days overdue and escalation level are exactly what the JSON, the summary
 and the digest show. "7 days before due" and "days overdue" are calendar days (SPEC §1), so
 these rules never need the working-day calendar.
@@ -14,9 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-from kaxl.engine import RuleContext, RuleOutput, Upcoming
-from kaxl.findings import Finding, make
-from kaxl.installments import MILESTONE_EN, build_receivables, days_en, locator, rows_of, yuan
+from kaxl.contract.findings import Finding, make
+from kaxl.sop.engine import RuleContext, RuleOutput, Upcoming
+from kaxl.sop.installments import MILESTONE_EN, build_receivables, days_en, locator, rows_of, yuan
 
 KEY = "receivables"
 UPCOMING_WINDOW_DAYS = 7  # the digest's "coming week", beyond the warning window

@@ -1,14 +1,14 @@
 """Cross-sheet checks: references between sheets (SCH-007) and sheets with no data (SCH-012).
 
 References are read from the column definitions (``Column.ref``), so a new foreign key in
-:mod:`kaxl.columns` is checked here without code changes.
+:mod:`kaxl.contract.columns` is checked here without code changes.
 """
 
 from __future__ import annotations
 
-from kaxl.columns import SHEETS
-from kaxl.findings import Finding, make, quote
-from kaxl.ledger import Ledger
+from kaxl.contract.columns import SHEETS
+from kaxl.contract.findings import Finding, make, quote
+from kaxl.reading.ledger import Ledger
 
 
 def validate_references(ledger: Ledger) -> list[Finding]:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kaxl.engine import RuleContext, RuleOutput
-from kaxl.installments import rows_of
-from kaxl.nodes import projects_by_id
+from kaxl.sop.engine import RuleContext, RuleOutput
+from kaxl.sop.installments import rows_of
+from kaxl.sop.nodes import projects_by_id
 from kaxl.validators._common import finding, iso
 
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from kaxl.engine import RuleContext, RuleOutput, Upcoming
-from kaxl.findings import Finding, make, quote
-from kaxl.installments import days_en, locator, rows_of
+from kaxl.contract.findings import Finding, make, quote
+from kaxl.sop.engine import RuleContext, RuleOutput, Upcoming
+from kaxl.sop.installments import days_en, locator, rows_of
 
 KEY = "risks"
 UPCOMING_WINDOW_DAYS = 7  # reviews falling due in the coming week go into the digest

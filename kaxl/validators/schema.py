@@ -1,10 +1,10 @@
 """Schema rules SCH-003/005/006/008: a pandera schema per sheet, derived from the one column
 definition, run lazily so every problem of every sheet is reported at once.
 
-:func:`schema_for` turns a :class:`kaxl.columns.Sheet` into a ``pandera.DataFrameSchema`` —
+:func:`schema_for` turns a :class:`kaxl.contract.columns.Sheet` into a ``pandera.DataFrameSchema`` —
 required → not nullable, closed choices → ``isin``, min/max → ``ge``/``le``, unique and unique
 together with duplicates reported after their first occurrence. Nothing here lists a column:
-a column added to :mod:`kaxl.columns` is validated without touching this module. The reader
+a column added to :mod:`kaxl.contract.columns` is validated without touching this module. The reader
 has already typed every value, so the schema does not coerce; it only judges.
 
 :func:`failures` maps pandera's failure cases to (rule, row, column). The semantics the tests
@@ -23,9 +23,9 @@ import functools
 
 import pandas as pd
 
-from kaxl.columns import SHEETS, Sheet
-from kaxl.findings import Finding, make, quote
-from kaxl.ledger import Ledger
+from kaxl.contract.columns import SHEETS, Sheet
+from kaxl.contract.findings import Finding, make, quote
+from kaxl.reading.ledger import Ledger
 
 
 def validate_schema(ledger: Ledger) -> list[Finding]:
@@ -51,7 +51,7 @@ class _Cells:
     """
 
     def __init__(self, ledger: Ledger, key: str) -> None:
-        from kaxl.installments import locator
+        from kaxl.sop.installments import locator
 
         frame, self.raw = ledger.frames[key], ledger.raw[key]
         self.position = {label: pos for pos, label in enumerate(frame.index)}

@@ -1,6 +1,6 @@
 """The template .xlsm: the blank ledger plus its VBA project and three buttons on the Guide.
 
-Called by :func:`kaxl.template.write_template` through the ``vba`` hook while the XlsxWriter
+Called by :func:`kaxl.reports.template.write_template` through the ``vba`` hook while the XlsxWriter
 workbook is still open. The Guide (the first, active tab) keeps :data:`RESERVED_ROWS` rows free
 under its title for the buttons and a line on what each one does.
 """

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kaxl.atomic import atomic_output
-from kaxl.sample import DEFAULT_AS_OF, DEFAULT_SEED, make_sample, write_sample
+from kaxl.samples.generator import DEFAULT_AS_OF, DEFAULT_SEED, make_sample, write_sample
 
 DEMO_PROJECTS = 40
 LEDGER_NAME = "kaxl-sample.xlsx"
@@ -91,7 +91,7 @@ def _digest(run: DemoRun) -> None:
 
 
 def _template(run: DemoRun) -> None:
-    from kaxl.template import write_templates
+    from kaxl.reports.template import write_templates
 
     for path in write_templates(run.out_dir / "templates"):
         zh, en = ("空白台账（带按钮）", "blank ledger with the Excel buttons") if path.suffix == ".xlsm" \

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from kaxl.columns import Column
+from kaxl.contract.columns import Column
 
 if TYPE_CHECKING:
     import numpy as np

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kaxl.columns import STAGES
-from kaxl.installments import AGING_BUCKETS, build_receivables
+from kaxl.contract.columns import STAGES
+from kaxl.sop.installments import AGING_BUCKETS, build_receivables
 
 LABELS: dict[str, tuple[str, str, str]] = {
     "win_rate": ("成单转化率", "Win rate", "ratio"),
@@ -121,7 +121,7 @@ def _receivables(ctx: Any, receivables: pd.DataFrame | None) -> pd.DataFrame:
 
 def _nodes(ctx: Any) -> pd.DataFrame | None:
     """The node table (project_id, node, due_date, done_date, on_time…) with real datetimes, or None."""
-    from kaxl.nodes import node_table
+    from kaxl.sop.nodes import node_table
 
     nodes = node_table(ctx)
     if nodes is None:

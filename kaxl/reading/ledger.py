@@ -2,7 +2,7 @@
 
 The reader is forgiving about *layout* — sheets found by any of their names, a title block
 above the header row, columns in any order and named in Chinese, English or by key, unknown
-columns kept — and about *values* (see :mod:`kaxl.normalize`). What it cannot read becomes a
+columns kept — and about *values* (see :mod:`kaxl.reading.normalize`). What it cannot read becomes a
 finding on the exact cell, quoting what the user typed; it never raises for bad data.
 
 Several files form one portfolio: their rows are concatenated per sheet, and each row keeps
@@ -21,11 +21,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kaxl.columns import SHEETS, Column, Sheet, sheet
-from kaxl.findings import Finding, cell_ref, make, quote
-from kaxl.gcpause import paused_gc
-from kaxl.normalize import EXCEL_ERRORS, clean_text, normalize_column
-from kaxl.workbook import RawSheet, load_workbooks
+from kaxl.contract.columns import SHEETS, Column, Sheet, sheet
+from kaxl.contract.findings import Finding, cell_ref, make, quote
+from kaxl.reading.normalize import EXCEL_ERRORS, clean_text, normalize_column
+from kaxl.reading.workbook import RawSheet, load_workbooks
 
 HEADER_SCAN_ROWS = 30
 META_COLUMNS = ("_src", "_row")
@@ -92,8 +91,7 @@ class Ledger:
 
 def read_ledger(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str]) -> Ledger:
     """Read every workbook of a portfolio into one :class:`Ledger` (raises only LedgerReadError)."""
-    with paused_gc():  # millions of cell values, none of them cyclic garbage
-        return build_ledger(load_workbooks(paths))
+    return build_ledger(load_workbooks(paths))
 
 
 class SheetTyper:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kaxl.sample import STAGE_RANK, Bundle, Context, Formula, _add_risk, _person
+from kaxl.samples.model import STAGE_RANK, Bundle, Context, Formula, add_risk, person
 
 DAYS = dt.timedelta(days=1)
 
@@ -217,13 +217,13 @@ def _pay005(b: Bundle, ctx: Context, n: int) -> None:
 
 
 def _rsk001(b: Bundle, ctx: Context, n: int) -> None:
-    risk = _add_risk(b, ctx, "credit", "客户资金紧张，可能延期付款", "每周跟进付款计划", open_=True,
+    risk = add_risk(b, ctx, "credit", "客户资金紧张，可能延期付款", "每周跟进付款计划", open_=True,
                      likelihood=4, impact=5 if n % 2 else 4)
     risk["response" if n % 2 == 0 else "owner"] = None
 
 
 def _rsk002(b: Bundle, ctx: Context, n: int) -> None:
-    risk = _add_risk(b, ctx, "delivery", "交付资源不足", "申请增派实施人员", open_=True, likelihood=2, impact=3)
+    risk = add_risk(b, ctx, "delivery", "交付资源不足", "申请增派实施人员", open_=True, likelihood=2, impact=3)
     risk["review_date"] = ctx.as_of - (10 + 9 * (n % 4)) * DAYS
 
 
@@ -355,7 +355,7 @@ def _loose_rows(ctx: Context, bundles: list[Bundle], times: int) -> dict[str, li
     for n in range(times):
         original = rng.choice(bundles)
         extra["projects"].append(dict(original.project))  # the same project pasted twice
-        ghost = _person(rng)
+        ghost = person(rng)
         extra["stakeholders"].append({"project_id": f"KA-{ctx.as_of.year}-{9 * 10 ** ctx.id_width + n}", "name": ghost, "title": "IT经理",
                                       "level": "manager", "role": "user", "attitude": "neutral", "influence": 2,
                                       "last_contact": ctx.as_of - 5 * DAYS})

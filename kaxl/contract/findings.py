@@ -8,7 +8,7 @@ from dataclasses import fields as dataclass_fields
 from operator import attrgetter
 from typing import Any
 
-from kaxl.rules import rule
+from kaxl.contract.rules import rule
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -54,11 +54,6 @@ class Finding:
         # thousands of findings by the check's attach_owners
         values = _values(self)
         return Finding(*values[:_OWNER_AT], project_id, owner_role, owner, *values[_OWNER_AT + 3:])
-
-    def __reduce__(self) -> tuple:
-        # A frozen slots dataclass pickles through a per-field __setstate__ in Python; its
-        # values as one tuple halve the time (a forked check sends back ~10,000 findings).
-        return (Finding, _values(self))
 
 
 INTERNAL_FIELDS = frozenset({"node_state"})

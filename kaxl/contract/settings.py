@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kaxl.findings import Finding, make, quote
-from kaxl.normalize import UNREADABLE, clean_text, norm_int, norm_number, norm_ratio
+from kaxl.contract.findings import Finding, make, quote
+from kaxl.reading.normalize import UNREADABLE, clean_text, norm_int, norm_number, norm_ratio
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import python_calamine as pc
 
 from kaxl.errors import LedgerReadError
 from kaxl.ooxml import zipcodec
-from kaxl.safety import check_workbook_file
+from kaxl.reading.guards import check_workbook_file
 
 PARSE_THREADS = 2  # the benchmark machine has 2 cores; more handles would only add memory
 PARALLEL_FROM_BYTES = 4_000_000  # sheet XML below this parses faster than a second handle opens

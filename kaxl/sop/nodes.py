@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kaxl.columns import STAGE_ORDER
+from kaxl.contract.columns import STAGE_ORDER
 
 NODE_LABELS: dict[str, tuple[str, str]] = {
     "initiation_form": ("立项表", "initiation form"),

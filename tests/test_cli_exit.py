@@ -40,37 +40,3 @@ def test_usage_errors_keep_their_exit_code(tmp_path: Path) -> None:
     assert child.returncode == 0 and child.stdout.startswith(b"kaxl")
 
 
-class _Exited(Exception):
-    """Raised by the stand-in for os._exit, carrying what was still alive at that moment."""
-
-
-def test_kept_objects_live_until_the_exit_under_run_only(monkeypatch) -> None:
-    import weakref
-
-    from kaxl import cli
-
-    class Big:  # stands for the check result a command hands over
-        pass
-
-    refs: list[weakref.ref] = []
-
-    def command() -> None:
-        big = Big()
-        refs.append(weakref.ref(big))
-        cli.keep_until_exit(big)
-
-    def fake_exit(code: int) -> None:
-        raise _Exited(code, refs[0]() is not None)
-
-    monkeypatch.setattr(cli, "main", command)
-    monkeypatch.setattr(cli.os, "_exit", fake_exit)
-    monkeypatch.setattr(cli, "_kept_until_exit", None)
-    try:
-        cli.run()
-    except _Exited as exited:
-        assert exited.args == (0, True)  # still referenced when the process leaves
-    else:
-        raise AssertionError("run() did not leave through os._exit")
-    monkeypatch.setattr(cli, "_kept_until_exit", None)  # as under click's runner: nothing kept
-    command()
-    assert refs[1]() is None

@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from kaxl.findings import Finding, make
+from kaxl.contract.findings import Finding, make
 
 
 @lru_cache(maxsize=1)

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from kaxl import sidejob
-from kaxl.findings import SEVERITY_ORDER, Finding
-from kaxl.gcpause import paused_gc
-from kaxl.ledger import Ledger
+from kaxl.contract.findings import SEVERITY_ORDER, Finding
+from kaxl.reading.ledger import Ledger
 
 SCHEMA_VERSION = "1.0"
 
@@ -32,15 +29,6 @@ SOP_MODULES = (
     "kaxl.validators.renewals",
     "kaxl.validators.receivables",
     "kaxl.validators.risks",
-)
-# Run by a forked child (kaxl.sidejob), after the schema validation and the references, while
-# this process checks the other modules. The child also imports and sets up pandera (~0.6 s),
-# which this process then never loads: during the read it would have lengthened the main
-# thread's typing of the sheets, the read's critical path (kaxl.api.prepare_check). Balanced
-# at 20k: ~1.5 s on each side (pandera 0.6, schemas 0.35, references 0.2, receivables 0.3 in
-# the child; the seven other modules here, the node-table ones first: the scores need it next).
-BESIDE_MODULES = (
-    "kaxl.validators.receivables",
 )
 
 ALERT_COLUMNS = [
@@ -71,8 +59,8 @@ class Upcoming:
 @dataclass
 class RuleContext:
     ledger: Ledger
-    settings: Any  # kaxl.settings.Settings
-    calendar: Any  # kaxl.workdays.WorkCalendar
+    settings: Any  # kaxl.contract.settings.Settings
+    calendar: Any  # kaxl.contract.calendar.WorkCalendar
     as_of: dt.date
     cache: dict[str, Any] = field(default_factory=dict)  # tables several rules share (node table…)
 
@@ -87,13 +75,6 @@ class RuleContext:
 class RuleOutput:
     findings: list[Finding] = field(default_factory=list)
     upcoming: list[Upcoming] = field(default_factory=list)
-
-
-def _counts(findings: list[Finding]) -> dict[str, int]:
-    counts = {"error": 0, "warning": 0, "info": 0}
-    for finding in findings:
-        counts[finding.severity] = counts.get(finding.severity, 0) + 1
-    return counts
 
 
 @dataclass
@@ -111,7 +92,10 @@ class CheckResult:
 
     @property
     def counts(self) -> dict[str, int]:
-        return _counts(self.findings)
+        counts = {"error": 0, "warning": 0, "info": 0}
+        for finding in self.findings:
+            counts[finding.severity] = counts.get(finding.severity, 0) + 1
+        return counts
 
     @property
     def exit_code(self) -> int:
@@ -119,101 +103,34 @@ class CheckResult:
         return 1 if self.counts["error"] else 0
 
 
-@dataclass
-class Findings:
-    """A check up to its findings: what marks cells and decides the exit code. The computed
-    values (scores, receivables, KPIs, alerts) follow from it with :func:`finish_check` — the
-    annotated copy marks cells while a forked child computes them (kaxl.reports.annotate)."""
-
-    ctx: RuleContext
-    settings: Any
-    findings: list[Finding]
-    upcoming: list[Upcoming]
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return _counts(self.findings)
-
-
 def run_check(ledger: Ledger, as_of: dt.date) -> CheckResult:
     """Every rule of SPEC §3 and every computed value of §4, on an already-read ledger."""
-    return finish_check(check_findings(ledger, as_of))
-
-
-def check_findings(ledger: Ledger, as_of: dt.date) -> Findings:
-    """Every rule of SPEC §3 on an already-read ledger (the first half of :func:`run_check`)."""
+    from kaxl.sop import enrich, kpis
     from kaxl.validators.references import no_data_yet, validate_references
     from kaxl.validators.schema import validate_schema
 
-    with paused_gc():  # tens of thousands of findings and rows: no cycles to collect
-        settings, calendar, setup_findings = _settings_and_calendar(ledger)
-        ctx = RuleContext(ledger, settings, calendar, as_of)
-        # the child: schema, references and the modules that need no node table; here: the rest
-        with sidejob.start(lambda: (validate_schema(ledger), validate_references(ledger),
-                                    *_run_modules(ctx, BESIDE_MODULES))) as beside:
-            outputs, _ = _run_modules(ctx, [name for name in SOP_MODULES if name not in BESIDE_MODULES])
-            schema, references, there, unknown_years = beside.result()
-        findings: list[Finding] = [*ledger.findings, *schema, *references, *no_data_yet(ledger), *setup_findings]
-        outputs.update(there)
-        calendar.unknown_years |= unknown_years  # what the child's rules learnt about the calendar
-        upcoming: list[Upcoming] = []
-        for name in SOP_MODULES:  # in SOP order, wherever each ran
-            findings += outputs[name].findings
-            upcoming += outputs[name].upcoming
-        findings += calendar.findings()
-        findings = attach_owners(ledger, dedupe(findings))
-        findings.sort(key=Finding.sort_key)
-        return Findings(ctx, settings, findings, upcoming)
-
-
-def finish_check(checked: Findings) -> CheckResult:
-    """The computed values of SPEC §4 from a check's findings (the second half of :func:`run_check`)."""
-    with paused_gc():
-        return assemble(checked, computed_values(checked), check_alerts(checked))
-
-
-def check_alerts(checked: Findings) -> pd.DataFrame:
-    """The alerts of a check: its findings that call for action and its upcoming deadlines."""
-    return build_alerts(checked.ctx.ledger, checked.findings, checked.upcoming)
-
-
-Values = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict, dict]
-
-
-def computed_values(checked: Findings) -> Values:
-    """Scores, receivables, deductions, KPIs and KPIs per manager of a check (not its alerts):
-    what the summary and the annotated copy compute beside their first writing."""
-    from kaxl import enrich, kpis
-
-    ctx, findings = checked.ctx, checked.findings
-    with paused_gc():
-        projects = enrich.projects(ctx, findings)
-        receivables = enrich.receivables(ctx)
-        deductions = enrich.deductions(ctx, findings)
-        portfolio = kpis.portfolio_kpis(ctx, projects, receivables)
-        by_manager = kpis.kpis_by_manager(ctx, projects, receivables)
-    return projects, receivables, deductions, portfolio, by_manager
-
-
-def assemble(checked: Findings, values: Values, alerts: pd.DataFrame) -> CheckResult:
-    """The whole result from a check's findings, its :func:`computed_values` and its alerts."""
-    projects, receivables, deductions, portfolio, by_manager = values
-    ctx = checked.ctx
-    return CheckResult(ctx.as_of, ctx.ledger, checked.settings, checked.findings, alerts, projects, receivables,
-                       portfolio, by_manager, deductions)
-
-
-def _run_modules(ctx: RuleContext, names: Sequence[str]) -> tuple[dict[str, RuleOutput], set[int]]:
-    """Each module's output, and the years the calendar found it does not know (a side effect
-    the parent must see when a forked child ran them)."""
-    # imported here, not at the top: the Excel button's import stays light
-    outputs = {name: importlib.import_module(name).run(ctx) for name in names}
-    return outputs, set(ctx.calendar.unknown_years)
+    settings, calendar, setup_findings = _settings_and_calendar(ledger)
+    ctx = RuleContext(ledger, settings, calendar, as_of)
+    findings: list[Finding] = [*ledger.findings, *validate_schema(ledger), *validate_references(ledger),
+                               *no_data_yet(ledger), *setup_findings]
+    upcoming: list[Upcoming] = []
+    for name in SOP_MODULES:  # imported here, not at the top: the Excel button's import stays light
+        output = importlib.import_module(name).run(ctx)
+        findings += output.findings
+        upcoming += output.upcoming
+    findings += calendar.findings()
+    findings = attach_owners(ledger, dedupe(findings))
+    findings.sort(key=Finding.sort_key)
+    projects = enrich.projects(ctx, findings)
+    receivables = enrich.receivables(ctx)
+    return CheckResult(as_of, ledger, settings, findings, build_alerts(ledger, findings, upcoming), projects,
+                       receivables, kpis.portfolio_kpis(ctx, projects, receivables),
+                       kpis.kpis_by_manager(ctx, projects, receivables), enrich.deductions(ctx, findings))
 
 
 def _settings_and_calendar(ledger: Ledger):
-    from kaxl.settings import read_settings
-    from kaxl.workdays import WorkCalendar
+    from kaxl.contract.calendar import WorkCalendar
+    from kaxl.contract.settings import read_settings
 
     settings, findings = read_settings(ledger)
     calendar = WorkCalendar.from_ledger(ledger, settings)

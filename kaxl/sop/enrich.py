@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kaxl.columns import STAGE_ORDER
-from kaxl.findings import Finding
-from kaxl.nodes import NODE_LABELS, node_table, projects_by_id
+from kaxl.contract.columns import STAGE_ORDER
+from kaxl.contract.findings import Finding
+from kaxl.sop.nodes import NODE_LABELS, node_table, projects_by_id
 
 SECTIONS: dict[str, tuple[int, str, str]] = {  # section → (max points, zh, en)
     "initiation": (15, "立项", "initiation"),
@@ -35,8 +35,8 @@ DEDUCTION_COLUMNS = ["project_id", "section", "rule", "points", "reason_zh", "re
 
 
 def receivables(ctx) -> pd.DataFrame:
-    """The installment table (kaxl.installments), shared with the rules through the run cache."""
-    from kaxl.installments import receivables as build
+    """The installment table (kaxl.sop.installments), shared with the rules through the run cache."""
+    from kaxl.sop.installments import receivables as build
 
     return ctx.shared("receivables", build)
 
@@ -70,7 +70,7 @@ def reached_sections(projects: pd.DataFrame, has_contract: pd.Series, has_receiv
 
 def projects(ctx, findings: list[Finding]) -> pd.DataFrame:
     """One row per project with every field SPEC §5 lists for `projects`, plus a few more."""
-    from kaxl.scoring import coverage, qualification
+    from kaxl.sop.scoring import coverage, qualification
 
     table = projects_by_id(ctx.ledger).reset_index(drop=True)
     ids = table["project_id"]
@@ -133,7 +133,7 @@ def days_in_stage(ctx, table: pd.DataFrame) -> pd.Series:
     """Calendar days since the current stage began: the date of the node that entered it
     (initiation: the lead; proposal: the review, else the form; bidding: the briefing, else the
     price approval; contracting: the bid; payment: the first signing). Unknown → NA."""
-    from kaxl.nodes import first_rows
+    from kaxl.sop.nodes import first_rows
 
     ledger = ctx.ledger
     form = first_rows(ledger.frames["initiation"])[["project_id", "form_date", "review_date"]]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kaxl.nodes import first_rows, projects_by_id
+from kaxl.sop.nodes import first_rows, projects_by_id
 
 KP_ROLES = ("decision_maker", "economic_buyer", "technical_evaluator")
 

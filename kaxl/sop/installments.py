@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kaxl.findings import cell_ref
+from kaxl.contract.findings import cell_ref
 
 AGING_BUCKETS: tuple[str, ...] = ("not_due", "d1_30", "d31_60", "d61_90", "d90_plus")
 AGING_LABELS: dict[str, tuple[str, str]] = {
@@ -36,7 +36,7 @@ RECEIVABLE_COLUMNS: tuple[str, ...] = (
 
 
 def receivables(ctx: Any) -> pd.DataFrame:
-    """The installment table for a rule context (what ``kaxl.enrich.receivables`` returns)."""
+    """The installment table for a rule context (what ``kaxl.sop.enrich.receivables`` returns)."""
     return build_receivables(ctx.ledger, ctx.settings, ctx.as_of)
 
 

@@ -1,0 +1,2 @@
+"""Reading ledgers: the package guards, the workbook reader, the value normalisers and the
+typed ledger (frames that remember every cell)."""

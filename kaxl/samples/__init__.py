@@ -1,0 +1,1 @@
+"""Realistic, deterministic sample ledgers with deliberate mistakes (demo, tests, benchmark)."""
