@@ -141,7 +141,7 @@ def test_duplicate_header_is_a_warning_and_the_first_column_wins(clean, tmp_path
             ws.cell(row=row, column=at).value = "复制的旧客户名"
     messy = edited(clean, tmp_path, duplicate)
     found = findings_on(messy)
-    letter = get_column_letter(16)
+    letter = get_column_letter(len(SPEC.columns) + 1)
     assert ("SCH-011", f"{TITLE}!{letter}1") in {(r, c.replace("'", "")) for r, c in found}
     assert read_ledger(messy).frames["projects"]["customer"].tolist() == ["KA-1 客户", "KA-2 客户", "KA-3 客户"]
 

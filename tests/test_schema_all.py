@@ -71,7 +71,7 @@ CASES = {
         ("SCH-008", P, 2, "预估金额", f"'{P}'!M2"), "-5"),
     "SCH-009 unknown column": (
         lambda p: write_ledger(p, {"projects": [project("P1", 备注="老客户")]}),
-        ("SCH-009", P, 1, "备注", f"'{P}'!P1"), "备注"),
+        ("SCH-009", P, 1, "备注", f"'{P}'!R1"), "备注"),
     "SCH-012 no data yet": (
         lambda p: write_ledger(p, {"projects": [project("P1")]}),
         ("SCH-012", R, 2, None, f"'{R}'!A2"), "回款台账"),

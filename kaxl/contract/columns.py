@@ -70,6 +70,9 @@ class Sheet:
     # Each ledger of a portfolio keeps its own copy of this tab (contacts, settings, calendar):
     # its keys are unique within a file, and the same key in two files is not a duplicate.
     per_file: bool = False
+    # SPEC §7's sheets: rules about the sheet run only when the workbook has it (a company that
+    # does not track visits gets no visit findings), and its absence is never reported.
+    optional: bool = False
     help_zh: str = ""
     help_en: str = ""
     _by_key: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
@@ -108,9 +111,15 @@ ROLES_OURS = (
     Choice("AM", "销售经理", ("account_manager", "客户经理")),
     Choice("PS", "售前", ("presales", "售前支持")),
     Choice("CO", "商务", ("commercial_ops", "商务辅助")),
+    Choice("DM", "交付经理", ("delivery_manager", "交付")),
+    Choice("CS", "客户成功", ("customer_success", "csm")),
     Choice("sales_director", "销售总监", ("director",)),
     Choice("management", "管理层", ("mgmt", "管理")),
 )
+# Who owns a finding, by owner_role: the project column naming that person (SPEC §3, §7). A
+# blank cell in that column falls back to the account manager.
+ROLE_COLUMNS: dict[str, str] = {"AM": "account_manager", "PS": "presales", "CO": "commercial_ops",
+                                "DM": "delivery_manager", "CS": "csm"}
 MILESTONES = _c(("预付款", "预付款"), ("到货款", "到货款"), ("验收款", "验收款"), ("质保金", "质保金"))
 
 _score_help = ("1 最低 – 5 最高", "1 lowest – 5 highest")
@@ -137,6 +146,10 @@ SHEETS: tuple[Sheet, ...] = (
             Column("estimated_amount", "预估金额", "Estimated amount", "money", required=True, min=0),
             Column("expected_close", "预计签约日期", "Expected close", "date"),
             Column("lost_reason", "输单原因", "Lost reason", help_zh="输单时必填", help_en="required when lost", width=20),
+            Column("delivery_manager", "交付经理", "Delivery manager", width=10,
+                   help_zh="签约后负责交付；留空则由销售经理负责", help_en="delivers after signing; blank = the AM"),
+            Column("csm", "客户成功", "Customer success", width=10,
+                   help_zh="负责客户健康度与续约；留空则由销售经理负责", help_en="health and renewal; blank = the AM"),
         ),
     ),
     Sheet(
@@ -252,6 +265,117 @@ SHEETS: tuple[Sheet, ...] = (
             Column("review_date", "下次复核日期", "Review date", "date"),
         ),
     ),
+    # ---- SPEC §7: the field and the after-sale sheets. Optional: a workbook without one gets
+    # no rule of that sheet and no finding about its absence (``Sheet.optional``).
+    Sheet(
+        "leads", "线索登记", "Leads", False, "每条线索一行", "one row per lead",
+        (
+            Column("lead_id", "线索编号", "Lead ID", required=True, unique=True, width=14,
+                   help_zh="唯一编号，如 XS-2026-001", help_en="unique id, e.g. XS-2026-001"),
+            Column("customer", "客户名称", "Customer", required=True, width=24),
+            Column("source", "线索来源", "Source", "enum", choices=_c(
+                ("exhibition", "展会"), ("referral", "转介绍"), ("tender", "招标平台"), ("website", "官网"),
+                ("data_platform", "数据平台"), ("other", "其他"))),
+            Column("registered_date", "登记日期", "Registered date", "date", required=True),
+            Column("owner", "负责人", "Owner", required=True, width=10, help_zh="负责跟进的销售经理",
+                   help_en="the account manager following it up"),
+            Column("industry", "行业", "Industry", width=10),
+            Column("estimated_amount", "预估金额", "Estimated amount", "money", min=0),
+            Column("screened_date", "初筛日期", "Screened date", "date",
+                   help_zh="登记后48小时内初筛", help_en="screen within 48 hours of registering"),
+            Column("grade", "分级", "Grade", "enum", choices=_c(("A", "A"), ("B", "B"), ("C", "C"))),
+            Column("result", "处理结果", "Result", "enum", choices=_c(
+                ("converted", "转立项"), ("nurture", "培育"), ("parked", "暂不跟进"), ("dropped", "放弃"))),
+            Column("project_id", "项目编号", "Project ID", ref=("projects", "project_id"), width=14,
+                   help_zh="转立项时填写", help_en="required once converted"),
+            Column("admission_applied", "准入申请日期", "Admission applied", "date"),
+            Column("admission_approved", "准入审批日期", "Admission approved", "date",
+                   help_zh="KA 准入：立项推进前须审批", help_en="KA admission: approved before the project moves on"),
+            Column("admission_approver", "准入审批人", "Admission approver", width=10),
+        ),
+        optional=True,
+    ),
+    Sheet(
+        "visits", "拜访记录", "Visits", False, "每次拜访或通话一行", "one row per visit or call",
+        (
+            Column("project_id", "项目编号", "Project ID", required=True, ref=("projects", "project_id"), width=14),
+            Column("visit_date", "拜访日期", "Visit date", "date", required=True),
+            Column("visitor", "拜访人", "Visitor", required=True, width=10),
+            Column("kind", "方式", "Kind", "enum", required=True, choices=_c(
+                ("in_person", "面谈"), ("phone", "电话"), ("video", "视频"), ("event", "活动"))),
+            Column("contacts", "拜访对象", "Contacts", width=20,
+                   help_zh="客户方姓名，用 、 , ; 或换行分隔", help_en="client-side names, separated by 、 , ; or a new line"),
+            Column("plan_date", "计划日期", "Plan date", "date",
+                   help_zh="面谈须提前3个工作日计划", help_en="plan in-person visits 3 working days ahead"),
+            Column("record_date", "记录日期", "Record date", "date",
+                   help_zh="拜访后24小时内记录", help_en="record within 24 hours"),
+            Column("purpose", "目的", "Purpose", width=20),
+            Column("outcome", "结果", "Outcome", width=24),
+            Column("next_step", "下一步", "Next step", width=20),
+            Column("next_date", "下次跟进日期", "Next follow-up", "date"),
+        ),
+        optional=True,
+    ),
+    Sheet(
+        "delivery", "交付里程碑", "Delivery", False, "合同的每个交付里程碑一行", "one row per delivery milestone of a contract",
+        (
+            Column("contract_id", "合同编号", "Contract ID", required=True, ref=("contracts", "contract_id"), width=14),
+            Column("milestone", "里程碑", "Milestone", "enum", required=True, open_choices=True, choices=_c(
+                ("requirements", "需求确认"), ("build", "开发"), ("test", "测试"), ("training", "培训"),
+                ("go_live", "上线"), ("acceptance", "验收"))),
+            Column("planned_date", "计划日期", "Planned date", "date", required=True),
+            Column("actual_date", "完成日期", "Actual date", "date"),
+            Column("plan_confirmed", "客户确认日期", "Plan confirmed", "date",
+                   help_zh="计划日期前5个工作日由客户确认", help_en="confirmed by the client 5 working days before"),
+            Column("signoff_date", "三方签字日期", "Sign-off date", "date",
+                   help_zh="客户、交付、销售三方签字", help_en="client, delivery and sales sign-off"),
+            Column("last_report", "最近周报日期", "Last weekly report", "date"),
+            Column("owner", "交付经理", "Delivery manager", width=10),
+            Column("budget", "预算金额", "Budget", "money", min=0),
+            Column("actual_cost", "实际成本", "Actual cost", "money", min=0),
+            Column("change_request", "变更单号", "Change request", width=14,
+                   help_zh="成本超支须有变更单", help_en="a cost overrun needs a change request"),
+        ),
+        optional=True,
+    ),
+    Sheet(
+        "health", "客户健康度", "Health", False, "每次客户健康度评估一行", "one row per health assessment of a customer",
+        (
+            Column("customer", "客户名称", "Customer", required=True, ref=("projects", "customer"), width=24,
+                   help_zh="与项目台账中的客户名称一致", help_en="as in the Projects sheet"),
+            Column("assessed_date", "评估日期", "Assessed date", "date", required=True),
+            Column("usage", "使用活跃度", "Usage", "number", required=True, min=0, max=100, help_zh="0–100",
+                   help_en="0–100"),
+            Column("value", "业务价值", "Value", "number", required=True, min=0, max=100, help_zh="0–100",
+                   help_en="0–100"),
+            Column("relationship", "关系维护", "Relationship", "number", min=0, max=100,
+                   help_zh="0–100；留空则按关键人接触情况计算", help_en="0–100; blank = computed from key-person contact"),
+            Column("csat", "满意度", "CSAT", "number", min=0, max=100, help_zh="0–100", help_en="0–100"),
+            Column("retention_plan_date", "挽回计划日期", "Retention plan date", "date",
+                   help_zh="健康度低于80须制定挽回计划", help_en="a retention plan is due below 80"),
+            Column("retention_owner", "挽回负责人", "Retention owner", width=10),
+            Column("note", "说明", "Note", width=30),
+        ),
+        optional=True,
+    ),
+    Sheet(
+        "issues", "问题与投诉", "Issues", False, "每个问题或投诉一行", "one row per complaint or issue",
+        (
+            Column("issue_id", "编号", "Issue ID", required=True, unique=True, width=12),
+            Column("project_id", "项目编号", "Project ID", required=True, ref=("projects", "project_id"), width=14),
+            Column("kind", "类型", "Kind", "enum", required=True, choices=_c(("complaint", "投诉"), ("issue", "问题"))),
+            Column("raised_date", "提出日期", "Raised date", "date", required=True),
+            Column("description", "描述", "Description", required=True, width=30),
+            Column("priority", "严重程度", "Priority", "enum", choices=_c(("high", "高"), ("medium", "中"), ("low", "低"))),
+            Column("owner", "责任人", "Owner", width=10),
+            Column("department", "责任部门", "Department", width=12),
+            Column("replied_date", "回复客户日期", "Replied date", "date",
+                   help_zh="投诉须在2个工作日内回复", help_en="reply to a complaint within 2 working days"),
+            Column("resolved_date", "解决日期", "Resolved date", "date"),
+            Column("status", "状态", "Status", "enum", choices=_c(("open", "开放"), ("resolved", "已解决"))),
+        ),
+        optional=True,
+    ),
     Sheet(
         "contacts", "通讯录", "Contacts", False, "我方每个人一行", "one row per person on our side",
         (
@@ -260,6 +384,14 @@ SHEETS: tuple[Sheet, ...] = (
             Column("email", "邮箱", "Email", required=True, width=26),
             Column("manager", "上级", "Manager", ref=("contacts", "name"),
                    help_zh="升级对象（通讯录中的姓名）", help_en="escalation target (a name in Contacts)"),
+            Column("mobile", "手机", "Mobile", width=14,
+                   help_zh="群机器人 @ 提醒用（钉钉）", help_en="for @-mentions by group robots (DingTalk)"),
+            Column("wecom_userid", "企业微信ID", "WeCom user ID", width=14,
+                   help_zh="企业微信群机器人 @ 提醒用", help_en="for @-mentions by the WeCom group robot"),
+            Column("dingtalk_userid", "钉钉ID", "DingTalk user ID", width=14,
+                   help_zh="钉钉群机器人 @ 提醒用（无手机号时）", help_en="for DingTalk @-mentions when there is no mobile"),
+            Column("feishu_open_id", "飞书ID", "Feishu open ID", width=16,
+                   help_zh="飞书群机器人 @ 提醒用（ou_ 开头）", help_en="for Feishu @-mentions (starts with ou_)"),
         ),
         per_file=True,
     ),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 class Rule:
     id: str
     severity: str  # "error" | "warning" | "info"
-    owner_role: str  # "AM" | "PS" | "CO"
+    owner_role: str  # "AM" | "PS" | "CO" | "DM" | "CS"
     title_zh: str
     title_en: str
 
@@ -63,6 +63,27 @@ _RULES = (
     Rule("PAY-005", "error", "CO", "实收异常", "received more than due or in the future"),
     Rule("RSK-001", "error", "AM", "高风险无应对或责任人", "high risk without response or owner"),
     Rule("RSK-002", "warning", "AM", "风险复核逾期", "risk review overdue"),
+    # SPEC §7: in the field (leads, visits) and after the signature (delivery, health, issues).
+    Rule("LEA-001", "warning", "AM", "线索未按时初筛", "lead not screened in time"),
+    Rule("LEA-002", "error", "AM", "线索已转立项但未填项目编号", "lead converted without a project id"),
+    Rule("LEA-003", "error", "AM", "未经 KA 准入即推进", "moved on without KA admission"),
+    Rule("PRJ-001", "info", "AM", "项目低于 KA 金额门槛", "project below the KA threshold"),
+    Rule("VIS-001", "warning", "AM", "拜访未按时记录", "visit not recorded in time"),
+    Rule("VIS-002", "warning", "AM", "面谈拜访未提前计划", "in-person visit not planned ahead"),
+    Rule("VIS-003", "warning", "AM", "重点客户本期未面谈拜访", "key customer not met in person"),
+    Rule("VIS-004", "warning", "AM", "约定的跟进未发生", "agreed follow-up did not happen"),
+    Rule("VIS-005", "info", "CO", "拜访对象不在干系人地图中", "visited person not in the stakeholder map"),
+    Rule("DEL-001", "error", "DM", "交付里程碑逾期", "delivery milestone overdue"),
+    Rule("DEL-002", "warning", "DM", "里程碑计划未经客户确认", "milestone plan not confirmed by the client"),
+    Rule("DEL-003", "warning", "DM", "交付周报中断", "weekly delivery report overdue"),
+    Rule("DEL-004", "warning", "DM", "里程碑完成但缺三方签字", "milestone done without three-party sign-off"),
+    Rule("DEL-005", "error", "AM", "成本超支无变更单", "cost overrun without a change request"),
+    Rule("DEL-006", "warning", "CO", "验收款早于验收签字", "acceptance payment before acceptance sign-off"),
+    Rule("HLT-001", "error", "CS", "健康度低于阈值无挽回计划", "health below threshold without a retention plan"),
+    Rule("HLT-002", "warning", "CS", "客户健康度未按期评估", "customer health not assessed recently"),
+    Rule("ISS-001", "warning", "AM", "问题或投诉久未解决", "issue or complaint open too long"),
+    Rule("ISS-002", "error", "AM", "投诉未按时回复客户", "complaint not answered in time"),
+    Rule("ISS-003", "error", "CO", "解决状态与日期不符", "resolution status and date disagree"),
 )
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}

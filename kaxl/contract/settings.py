@@ -19,7 +19,7 @@ from kaxl.reading.normalize import UNREADABLE, clean_text, norm_int, norm_number
 class SettingDef:
     key: str
     default: Any
-    kind: str  # "int" | "number" | "ratio" | "ints" | "tiers" | "choice"
+    kind: str  # "int" | "number" | "ratio" | "ints" | "weights" | "tiers" | "choice"
     zh: str
     en: str
     choices: tuple[str, ...] = ()
@@ -36,7 +36,6 @@ SETTINGS: tuple[SettingDef, ...] = (
     SettingDef("receivable_warning_days", 7, "int", "回款到期前 N 天预警（自然日）", "warn N calendar days before a receivable is due"),
     SettingDef("stakeholder_contact_days", 30, "int", "关键人超过 N 天未接触则预警", "warn when a key person is not contacted for N days"),
     SettingDef("renewal_days", 90, "int", "合同到期前 N 天启动续约", "start renewal N days before the contract ends"),
-    SettingDef("health_threshold", 80, "number", "客户健康度低于此值启动挽留计划（后续版本）", "customer health below this triggers a retention plan (later version)"),
     SettingDef("escalation_days", (1, 31, 61, 91), "ints", "逾期升级阶梯起点（天）：L1,L2,L3,L4", "overdue escalation ladder starts (days): L1,L2,L3,L4"),
     SettingDef("target_win_rate", 0.35, "ratio", "目标：成单转化率", "target: win conversion rate"),
     SettingDef("target_on_time_collection", 0.90, "ratio", "目标：按期回款率（按金额）", "target: on-time collection rate (by amount)"),
@@ -56,6 +55,28 @@ SETTINGS: tuple[SettingDef, ...] = (
     SettingDef("amount_tolerance", 0.5, "number", "分期合计与合同金额允许差额（元）", "installments vs contract amount tolerance (yuan)"),
     SettingDef("risk_high", 15, "number", "风险等级（可能性×影响）≥ 此值为高", "risk level (likelihood × impact) ≥ this is high"),
     SettingDef("risk_medium", 8, "number", "风险等级 ≥ 此值为中", "risk level ≥ this is medium"),
+    # SPEC §7: in the field and after the signature
+    SettingDef("lead_screen_days", 2, "int", "线索登记后 N 个自然日内初筛（48小时）", "screen a lead within N calendar days of registering (48 h)"),
+    SettingDef("visit_plan_days", 3, "int", "面谈拜访须提前 N 个工作日计划", "plan an in-person visit N working days ahead"),
+    SettingDef("visit_record_days", 1, "int", "拜访后 N 个自然日内记录（24小时）", "record a visit within N calendar days (24 h)"),
+    SettingDef("visit_cadence_days", 30, "int", "A 级或战略客户每 N 天至少面谈一次", "meet a grade-A or strategic customer in person every N days"),
+    SettingDef("delivery_confirm_days", 5, "int", "里程碑计划须在计划日期前 N 个工作日经客户确认", "a milestone plan is confirmed by the client N working days before it"),
+    SettingDef("delivery_report_days", 7, "int", "交付中的合同每 N 天一份周报", "a contract in delivery reports every N days"),
+    SettingDef("overrun_tolerance", 0.1, "ratio", "实际成本超出预算此比例须有变更单", "actual cost above budget by this share needs a change request"),
+    SettingDef("health_threshold", 80, "number", "客户健康度低于此值须制定挽回计划", "customer health below this needs a retention plan"),
+    SettingDef("health_review_days", 90, "int", "合同期内客户每 N 天评估一次健康度", "assess a customer under contract every N days"),
+    SettingDef("health_weights", (0.4, 0.3, 0.3), "weights", "健康度权重：使用活跃度,业务价值,关系维护（合计为1）", "health weights: usage, value, relationship (sum to 1)"),
+    SettingDef("issue_escalation_days", (3, 7), "ints", "问题开放超过 N 天升级：销售经理,管理层", "escalate an open issue after N days: to the AM, to management"),
+    SettingDef("complaint_reply_days", 2, "int", "投诉须在 N 个工作日内回复客户", "answer a complaint within N working days"),
+    SettingDef("complaint_resolve_days", 5, "int", "投诉须在 N 个工作日内解决", "resolve a complaint within N working days"),
+    SettingDef("ka_min_amount", 0, "number", "KA 项目最低预估金额（元；0 = 不检查）", "smallest estimated amount of a KA project (yuan; 0 = off)"),
+    SettingDef("target_delivery_on_time", 0.9, "ratio", "目标：交付里程碑按时完成率", "target: delivery milestones on time"),
+    SettingDef("target_csat", 85, "number", "目标：客户满意度均值", "target: average customer satisfaction"),
+    SettingDef("target_health_ok", 0.9, "ratio", "目标：健康度达标客户占比", "target: share of customers at healthy level"),
+    SettingDef("target_complaint_on_time", 0.9, "ratio", "目标：投诉按时解决率", "target: complaints resolved on time"),
+    SettingDef("target_visit_cadence", 0.9, "ratio", "目标：重点客户按期面谈率", "target: key customers met in person on cadence"),
+    # SPEC §8: history
+    SettingDef("stale_finding_weeks", 3, "int", "问题持续 N 周未解决则升级至销售经理的上级", "a finding open N weeks is escalated to the AM's manager"),
     SettingDef("calendar_fallback", "none", "choice", "未知年份的工作日：none 报错 / weekends 按周末", "unknown years: none = error, weekends = Mon–Fri", ("none", "weekends")),
 )
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
@@ -66,6 +87,8 @@ def format_default(definition: SettingDef) -> str:
     value = definition.default
     if definition.kind == "ints":
         return ",".join(str(v) for v in value)
+    if definition.kind == "weights":
+        return ",".join(f"{v:g}" for v in value)
     if definition.kind == "tiers":
         return ",".join(f"{k}:{v:g}" for k, v in value.items())
     if definition.kind == "ratio":
@@ -88,6 +111,12 @@ def parse_value(definition: SettingDef, raw: object) -> Any:
         if len(parts) != len(definition.default) or any(p in (None, UNREADABLE) for p in parts) or parts != sorted(parts):
             return UNREADABLE
         return tuple(parts)
+    if kind == "weights":  # shares that sum to 1: a wrong sum is an error, never renormalised
+        parts = [norm_number(p) for p in text.replace("，", ",").split(",") if p.strip()]
+        if (len(parts) != len(definition.default) or any(p in (None, UNREADABLE) or p < 0 for p in parts)
+                or abs(sum(parts) - 1) > 1e-6):
+            return UNREADABLE
+        return tuple(float(p) for p in parts)
     if kind == "tiers":
         tiers: dict[str, float] = {}
         for part in text.replace("，", ",").split(","):

@@ -25,7 +25,10 @@ import pandas as pd
 from kaxl.sop.installments import AGING_BUCKETS, AGING_LABELS
 
 DUE_WINDOW_DAYS = 7  # "this week" = as_of and the six days after it
+# People who act on their own items (the owner of an alert), each with their own e-mail.
+DOERS = ("AM", "PS", "CO", "DM", "CS")
 ROLE_LABELS = {"AM": ("销售经理", "Account manager"), "PS": ("售前", "Pre-sales"), "CO": ("商务", "Commercial ops"),
+               "DM": ("交付经理", "Delivery manager"), "CS": ("客户成功", "Customer success"),
                "sales_director": ("销售总监", "Sales director"), "management": ("管理层", "Management")}
 CATEGORY_ORDER = {"overdue": 0, "due": 1, "open": 2}
 CATEGORY_LABELS = {"overdue": ("逾期", "Overdue"), "due": ("本周到期", "Due this week"), "open": ("待处理", "To fix")}
@@ -36,7 +39,7 @@ LEVEL_LABELS = {1: ("L1 销售经理+商务", "L1 AM + CO"), 2: ("L2 升级销�
 @dataclass(frozen=True)
 class Contact:
     name: str
-    role: str  # AM | PS | CO | sales_director | management
+    role: str  # AM | PS | CO | DM | CS | sales_director | management
     email: str
     manager: str | None = None
 
@@ -62,6 +65,36 @@ class Item:
     escalation_level: int | None = None
     amount: float | None = None
     account_manager: str | None = None
+    cell: str | None = None  # the ledger cell to fix (a finding) or to fill (an upcoming node)
+
+
+@dataclass(frozen=True)
+class SectionLine:
+    """One line of a :class:`Section`: bilingual text, and where it points in the ledger."""
+
+    text_zh: str
+    text_en: str
+    project_id: str | None = None
+    cell: str | None = None
+    due_date: dt.date | None = None
+    tone: str = "open"  # overdue | due | open | good: the line's colour in the e-mail and chat
+
+
+@dataclass(frozen=True)
+class Section:
+    """A block of a digest beyond the recipient's own actions (visits to plan, the after-sale
+    view of their accounts, what changed since last week…): built by the modules named in
+    :data:`SECTION_MODULES`, rendered the same way by the e-mail and every chat channel."""
+
+    key: str
+    title_zh: str
+    title_en: str
+    lines: tuple[SectionLine, ...]
+    first: bool = False  # True: opens the digest (before the actions); else after them
+
+
+# Each module exposes ``sections(result, contact, contacts) -> list[Section]`` for one recipient.
+SECTION_MODULES: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,6 +154,7 @@ class Digest:
     kpis: list[KpiRow] = field(default_factory=list)
     aging: list[Bar] = field(default_factory=list)
     collection: list[list[object]] = field(default_factory=list)  # (month, due, received, on time) in 万元
+    sections: list[Section] = field(default_factory=list)
     truncated: int = 0  # items left out to keep the e-mail readable (max_items)
     team_overdue: int = 0  # distinct alerts across the team (one installment chased by AM and CO counts once)
     team_due: int = 0
@@ -148,9 +182,17 @@ class Digest:
         return sum(1 for k in self.kpis if k.status in ("red", "amber"))
 
     @property
+    def sections_first(self) -> list[Section]:
+        return [s for s in self.sections if s.first]
+
+    @property
+    def sections_after(self) -> list[Section]:
+        return [s for s in self.sections if not s.first]
+
+    @property
     def is_empty(self) -> bool:
         team_news = any(row.overdue or row.due or row.open for row in self.team)
-        return not (self.groups or self.escalations or self.kpis or team_news)
+        return not (self.groups or self.escalations or self.kpis or team_news or any(s.lines for s in self.sections))
 
 
 def iso_week(day: dt.date) -> str:
@@ -184,7 +226,7 @@ def plan(result: Any, *, max_items: int = 200) -> list[Digest]:
     digests: list[Digest] = []
     for contact in contacts:
         digest = Digest(contact, result.as_of, week)
-        if contact.role in ("AM", "PS", "CO"):
+        if contact.role in DOERS:
             digest.groups, digest.truncated = _groups(desks.of(contact.name), max_items)
         elif contact.role == "sales_director":
             team = [c for c in contacts if c.manager == contact.name]
@@ -206,9 +248,20 @@ def plan(result: Any, *, max_items: int = 200) -> list[Digest]:
             level = alerts["escalation_level"].fillna(0)
             chosen = alerts[level.ge(3) | (level.ge(2) & alerts["account_manager"].isin(reports))]
             digest.escalations = _items(chosen.sort_values(["escalation_level", "days"], ascending=False))
+        digest.sections = sections_for(result, contact, contacts)
         if not digest.is_empty:
             digests.append(digest)
     return digests
+
+
+def sections_for(result: Any, contact: Contact, contacts: list[Contact]) -> list[Section]:
+    """The sections of one recipient's digest, from every module of :data:`SECTION_MODULES`."""
+    import importlib
+
+    out: list[Section] = []
+    for name in SECTION_MODULES:
+        out += [s for s in importlib.import_module(name).sections(result, contact, contacts) if s.lines]
+    return out
 
 
 def unreached(result: Any) -> list[str]:
@@ -307,7 +360,8 @@ def _items(frame: pd.DataFrame) -> list[Item]:
             due_date=_date(row.get("due_date")), days=_int(row.get("days")),
             message_zh=_text(row.get("message_zh")) or "", message_en=_text(row.get("message_en")) or "",
             owner=_text(row.get("owner")), escalation_level=_int(row.get("escalation_level")),
-            amount=_float(row.get("amount")), account_manager=_text(row.get("account_manager"))))
+            amount=_float(row.get("amount")), account_manager=_text(row.get("account_manager")),
+            cell=_text(row.get("cell"))))
     return out
 
 

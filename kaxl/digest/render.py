@@ -19,12 +19,14 @@ import jinja2
 from markupsafe import Markup, escape
 
 from kaxl.digest.recipients import CATEGORY_LABELS, LEVEL_LABELS, Digest
+from kaxl.reports.display import number, percent
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "reports" / "templates"
 STATUS_COLORS = {"green": "#2e7d32", "amber": "#e0a100", "red": "#c62828", None: "#9e9e9e"}
 STATUS_LABELS = {"green": ("达标", "on target"), "amber": ("接近", "near"), "red": ("未达标", "off target"),
                  None: ("暂无数据", "no data")}
 CATEGORY_COLORS = {"overdue": "#c62828", "due": "#e0a100", "open": "#607d8b"}
+TONE_COLORS = {**CATEGORY_COLORS, "good": "#2e7d32"}
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,7 @@ def _context(digest: Digest, language: str, attachment_name: str | None,
     head_zh, head_en = headline(digest, language)
     return {
         "d": digest, "t": t, "th": th, "zh_on": zh_on, "en_on": en_on, "headline_zh": head_zh, "headline_en": head_en,
-        "category_labels": CATEGORY_LABELS, "category_colors": CATEGORY_COLORS, "level_labels": LEVEL_LABELS,
+        "category_labels": CATEGORY_LABELS, "category_colors": CATEGORY_COLORS, "tone_colors": TONE_COLORS, "level_labels": LEVEL_LABELS,
         "status_colors": STATUS_COLORS, "status_labels": STATUS_LABELS, "attachment_name": attachment_name,
         "generated_at": generated_at.strftime("%Y-%m-%d %H:%M") if generated_at else None,
         "max_overdue_amount": max((r.overdue_amount or 0.0 for r in digest.team), default=0.0),
@@ -128,7 +130,7 @@ def fmt_yuan(amount: float | None) -> str:
 
 
 def fmt_pct(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.1f}%"
+    return percent(value)
 
 
 def fmt_kpi(value: float | None, unit: str) -> str:
@@ -138,9 +140,7 @@ def fmt_kpi(value: float | None, unit: str) -> str:
         return fmt_pct(value)
     if unit == "yuan":
         return f"¥{fmt_yuan(value)}"
-    if unit == "days":
-        return f"{value:,.1f}".rstrip("0").rstrip(".")
-    return f"{value:,.2f}"
+    return number(value)
 
 
 def fmt_date(value: dt.date | None) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 import os
 import unicodedata
 from collections.abc import Sequence
@@ -30,6 +31,9 @@ RAG_FILL = {"green": "#C6EFCE", "amber": "#FFEB9C", "red": "#FFC7CE"}
 RAG_FONT = {"green": "#006100", "amber": "#9C5700", "red": "#9C0006"}
 MAX_TEXT = 32767  # Excel's limit for one cell
 MAX_URL = 255  # Excel's limit for a hyperlink's target
+# Modules adding tabs after the core ones, each with ``write_tab(summary: Summary) -> None``
+# (it adds its sheets with :meth:`Summary.add_sheet`, so they sit before the About tab).
+TAB_MODULES: tuple[str, ...] = ()
 
 
 def write_summary(result, out_path: str | os.PathLike[str], *, sources: Sequence[str] | None = None,
@@ -44,13 +48,16 @@ def write_summary(result, out_path: str | os.PathLike[str], *, sources: Sequence
             "default_date_format": "yyyy-mm-dd", "remove_timezone": True, "in_memory": True})
         # (not constant_memory: it cannot hold tables; in_memory skips temp files per sheet)
         try:
-            _Summary(book, result, out_path, files, generated_at).write()
+            Summary(book, result, out_path, files, generated_at).write()
         finally:
             book.close()
     return out_path
 
 
-class _Summary:
+class Summary:
+    """The summary being written; tab modules (:data:`TAB_MODULES`) use ``book``, ``result``, ``fmt``,
+    :meth:`add_sheet`, :meth:`table` and :meth:`chart`."""
+
     def __init__(self, book: xlsxwriter.Workbook, result, out_path: Path, files: list[str],
                  generated_at: dt.datetime) -> None:
         self.book, self.result, self.out_path, self.files, self.generated_at = book, result, out_path, files, generated_at
@@ -102,28 +109,29 @@ class _Summary:
         receivables = self.book.add_worksheet("回款 Receivables")
         managers = self.book.add_worksheet("销售经理 Managers")
         findings = self.book.add_worksheet("校验 Findings")
-        about = self.book.add_worksheet("说明 About")
         r = self.result
-        self._table(alerts, data.alerts_table(r.alerts), "Alerts", "预警 Alerts — 按严重程度与截止日期排序 by severity and due date")
+        self.table(alerts, data.alerts_table(r.alerts), "Alerts", "预警 Alerts — 按严重程度与截止日期排序 by severity and due date")
         finding_table = data.findings_table(r.findings)
-        self._table(findings, finding_table, "Findings", "校验 Findings — 点击单元格地址打开台账 click a cell to open the ledger",
+        self.table(findings, finding_table, "Findings", "校验 Findings — 点击单元格地址打开台账 click a cell to open the ledger",
                     links={"cell": [self._ledger_link(f) for f in sorted(r.findings, key=lambda f: f.sort_key())]})
         self._dashboard(dashboard)
         project_table, first_deduction = data.projects_table(r.projects, r.deductions)
-        self._table(projects, project_table, "Projects", "项目 Projects — 评分、分级、覆盖率与下一节点 scores, grade, coverage, next node",
+        self.table(projects, project_table, "Projects", "项目 Projects — 评分、分级、覆盖率与下一节点 scores, grade, coverage, next node",
                     links={"deductions_label": [None if i is None else f"internal:'扣分 Deductions'!A{i + 4}"
                                                 for i in first_deduction]})
         self._project_formats(projects, project_table)
-        self._table(deductions, data.deductions_table(r.deductions), "Deductions",
+        self.table(deductions, data.deductions_table(r.deductions), "Deductions",
                     "扣分明细 Process-score deductions — 每项指向台账单元格 each points at its ledger cell")
         receivable_table = data.receivables_table(r.receivables)
-        self._table(receivables, receivable_table, "Receivables",
+        self.table(receivables, receivable_table, "Receivables",
                     "回款 Receivables — 未结清的期次：账龄与升级 open installments: aging and escalation")
         self._receivable_formats(receivables, receivable_table)
         columns, rows = data.manager_rows(r.kpis_by_manager)
-        self._table(managers, Table(columns, rows), "Managers", "销售经理 Managers — 各项指标 KPIs per account manager",
+        self.table(managers, Table(columns, rows), "Managers", "销售经理 Managers — 各项指标 KPIs per account manager",
                     rag_columns=[i for i, c in enumerate(columns) if c.key.endswith("_status")])
-        self._about(about)
+        for name in TAB_MODULES:  # the optional sheets' tabs (SPEC §7) and the history's trend tab
+            importlib.import_module(name).write_tab(self)
+        self._about(self.book.add_worksheet("说明 About"))
         dashboard.activate()
 
     # -- dashboard ------------------------------------------------------------------------------
@@ -201,13 +209,7 @@ class _Summary:
             first, c, n = where[name]
             return [sheet.strip("'"), first, c + offset, first + n - 1, c + offset]
 
-        def chart(kind: str, title: str, subtype: str | None = None):
-            c = self.book.add_chart({"type": kind, **({"subtype": subtype} if subtype else {})})
-            c.set_title({"name": title, "name_font": {"name": FONT, "size": 11, "bold": True, "color": NAVY}})
-            c.set_legend({"position": "bottom", "font": {"name": FONT, "size": 9}})
-            c.set_chartarea({"border": {"color": "#D9D9D9"}})
-            return c
-
+        chart = self.chart
         axis_font = {"name": FONT, "size": 9}
         pipeline = chart("column", "在跟项目按阶段 Pipeline by stage")
         pipeline.add_series({"name": "项目数 Count", "categories": ref("pipeline", 0), "values": ref("pipeline", 1),
@@ -250,8 +252,20 @@ class _Summary:
         ws.insert_chart(25, 1, monthly, {**size, "x_offset": 0, "y_offset": 6})
         ws.insert_chart(25, 8, grades, {**size, "x_offset": 10, "y_offset": 6})
 
+    def chart(self, kind: str, title: str, subtype: str | None = None):
+        """A native chart in the summary's look (title, legend at the bottom, light border)."""
+        c = self.book.add_chart({"type": kind, **({"subtype": subtype} if subtype else {})})
+        c.set_title({"name": title, "name_font": {"name": FONT, "size": 11, "bold": True, "color": NAVY}})
+        c.set_legend({"position": "bottom", "font": {"name": FONT, "size": 9}})
+        c.set_chartarea({"border": {"color": "#D9D9D9"}})
+        return c
+
+    def add_sheet(self, title: str):
+        """A new tab (after the core ones; 说明 About is added last)."""
+        return self.book.add_worksheet(title)
+
     # -- a tab of rows ---------------------------------------------------------------------------
-    def _table(self, ws, table: Table, name: str, title: str, *, links: dict[str, list[str | None]] | None = None,
+    def table(self, ws, table: Table, name: str, title: str, *, links: dict[str, list[str | None]] | None = None,
                rag_columns: Sequence[int] = ()) -> None:
         fmt = self.fmt
         ws.write_string(0, 0, title, fmt["section"])

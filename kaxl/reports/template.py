@@ -182,6 +182,12 @@ def _validation(column: Column, list_source: Callable[[str, list[str]], str], sh
                 "error_title": "不在列表中 Not in the list"[:32],
                 "error_message": f"请从下拉列表选择 / Pick from the list: {allowed_values(column)}"[:255],
                 "input_title": title, "input_message": _input_message(column)}
+    if column.ref is not None:  # a dropdown of the ids the referenced sheet holds (warns only: the
+        # id may live in another ledger of the portfolio)
+        target = SHEETS_BY_KEY[column.ref[0]]
+        letter = _col_letter(next(i for i, c in enumerate(target.columns) if c.key == column.ref[1]))
+        return {"validate": "list", "source": f"='{target.title}'!${letter}$2:${letter}${LAST_ROW + 1}",
+                "show_error": False, "input_title": title, "input_message": _input_message(column)}
     if column.type == "bool":
         return {"validate": "list", "source": list_source("bool", list(BOOL_LABELS)), "error_type": "warning",
                 "error_title": "是/否 Yes/No", "error_message": "请填 是 或 否 / Enter 是 (yes) or 否 (no).",

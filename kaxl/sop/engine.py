@@ -14,12 +14,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kaxl.contract.columns import ROLE_COLUMNS
 from kaxl.contract.findings import SEVERITY_ORDER, Finding
 from kaxl.reading.ledger import Ledger
 
 SCHEMA_VERSION = "1.0"
 
-# The SOP rule modules, in SOP order. Each exposes ``run(ctx: RuleContext) -> RuleOutput``.
+# The SOP rule modules, in SOP order. Each exposes ``run(ctx: RuleContext) -> RuleOutput`` and
+# may name the optional sheets (SPEC §7) its rules are about in ``NEEDS``: it runs only when the
+# workbook has them all, so a company that does not keep a sheet gets no finding about it.
 SOP_MODULES = (
     "kaxl.validators.initiation",
     "kaxl.validators.stakeholders",
@@ -115,7 +118,10 @@ def run_check(ledger: Ledger, as_of: dt.date) -> CheckResult:
                                *no_data_yet(ledger), *setup_findings]
     upcoming: list[Upcoming] = []
     for name in SOP_MODULES:  # imported here, not at the top: the Excel button's import stays light
-        output = importlib.import_module(name).run(ctx)
+        module = importlib.import_module(name)
+        if not all(ledger.present[key] for key in getattr(module, "NEEDS", ())):
+            continue
+        output = module.run(ctx)
         findings += output.findings
         upcoming += output.upcoming
     findings += calendar.findings()
@@ -158,9 +164,6 @@ def dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-_ROLE_COLUMN = {"AM": "account_manager", "PS": "presales", "CO": "commercial_ops"}
-
-
 def attach_owners(ledger: Ledger, findings: list[Finding]) -> list[Finding]:
     """Give every finding on a project's row its project_id and the person who owns the fix.
 
@@ -174,7 +177,7 @@ def attach_owners(ledger: Ledger, findings: list[Finding]) -> list[Finding]:
     owners: dict[str, dict[str, str | None]] = {}
 
     def owner_of(project_id: str, role: str) -> str | None:
-        column = _ROLE_COLUMN.get(role, "account_manager")
+        column = ROLE_COLUMNS.get(role, "account_manager")
         if column not in owners:
             owners[column] = _owners(projects, column)
         return owners[column].get(project_id)

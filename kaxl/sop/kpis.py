@@ -211,14 +211,14 @@ def _kpis(ctx: Any, p: Facts, r: Facts, n: Facts | None) -> dict[str, Any]:
         pipeline[stage.key] = {"count": int(here.sum()), "amount": round(float(np.nansum(amounts[here])), 2)}
 
     return {
-        "win_rate": _kpi("win_rate", win_rate, float(settings.get("target_win_rate", 0.35)), margin, 4),
-        "avg_cycle_days": {**_kpi("avg_cycle_days", avg_cycle, cycle_target, margin, 1, higher_is_better=False),
+        "win_rate": _kpi("win_rate", win_rate, float(settings.get("target_win_rate", 0.35)), margin),
+        "avg_cycle_days": {**_kpi("avg_cycle_days", avg_cycle, cycle_target, margin, higher_is_better=False),
                            "baseline": baseline},
         "on_time_collection_rate": _kpi("on_time_collection_rate", on_time,
-                                        float(settings.get("target_on_time_collection", 0.90)), margin, 4),
+                                        float(settings.get("target_on_time_collection", 0.90)), margin),
         "node_completion_rate": _kpi("node_completion_rate", node_rate,
-                                     float(settings.get("target_node_completion", 0.90)), margin, 4),
-        "overdue_amount": {**_kpi("overdue_amount", overdue_amount, 0.0, margin, 2, higher_is_better=False),
+                                     float(settings.get("target_node_completion", 0.90)), margin),
+        "overdue_amount": {**_kpi("overdue_amount", overdue_amount, 0.0, margin, higher_is_better=False),
                            "status": overdue_status},
         "aging": aging,
         "pipeline": pipeline,
@@ -239,11 +239,11 @@ def status_for(value: float | None, target: float, margin: float, higher_is_bett
     return "amber" if value <= target * (1 + margin) + eps else "red"
 
 
-def _kpi(key: str, value: float | None, target: float, margin: float, digits: int,
+def _kpi(key: str, value: float | None, target: float, margin: float,
          higher_is_better: bool = True) -> dict[str, Any]:
     label_zh, label_en, unit = LABELS[key]
     return {
-        "value": None if value is None else round(value, digits),
+        "value": value,  # unrounded: the renderers round for people (kaxl.reports.display)
         "target": round(target, 4),
         "status": status_for(value, target, margin, higher_is_better),
         "unit": unit,

@@ -12,28 +12,30 @@ from typing import Any
 
 import pandas as pd
 
+from kaxl.contract.columns import ROLE_COLUMNS
 from kaxl.contract.findings import Finding, make
 from kaxl.sop.engine import RuleContext, RuleOutput, Upcoming
 from kaxl.sop.installments import days_en, locator, rows_of
 from kaxl.sop.nodes import label, node_table, projects_by_id
 
-ROLE_COLUMN = {"AM": "account_manager", "PS": "presales", "CO": "commercial_ops"}
 LIVE = frozenset({"active"})  # SPEC §2: rules about nodes not yet done fire for active projects
 # After signing, a won project is still being delivered: its contract nodes are still owed.
 LIVE_AFTER_SIGNING = frozenset({"active", "won"})
 
 
 def people(ctx: RuleContext) -> dict[str, dict[str, str | None]]:
-    """project_id → {"AM", "PS", "CO"} names (PS and CO fall back to the AM); a plain dict
-    because rules look owners up once per finding and pandas scalar access is slow."""
+    """project_id → {role: name} for every role of ``ROLE_COLUMNS`` (a blank cell falls back to
+    the AM); a plain dict because rules look owners up once per finding and pandas scalar access
+    is slow."""
 
     def build(ctx: RuleContext) -> dict[str, dict[str, str | None]]:
         projects = projects_by_id(ctx.ledger)
+        roles = list(ROLE_COLUMNS)
+        columns = [projects[ROLE_COLUMNS[role]].to_numpy(dtype=object) for role in roles]
         out: dict[str, dict[str, str | None]] = {}
-        for pid, am, ps, co in zip(projects["project_id"], projects["account_manager"], projects["presales"],
-                                   projects["commercial_ops"]):
-            am = am if isinstance(am, str) else None
-            out[pid] = {"AM": am, "PS": ps if isinstance(ps, str) else am, "CO": co if isinstance(co, str) else am}
+        for pid, *names in zip(projects["project_id"], *columns):
+            am = names[0] if isinstance(names[0], str) else None
+            out[pid] = {role: name if isinstance(name, str) else am for role, name in zip(roles, names)}
         return out
 
     return ctx.shared("people", build)
