@@ -16,6 +16,7 @@ workbook carries a fixed creation date.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import math
 import os
 import random
@@ -24,7 +25,7 @@ from typing import Any
 
 from kaxl.contract.columns import SHEETS, sheet
 from kaxl.contract.settings import SETTINGS, format_default
-from kaxl.samples.mistakes import add_mistakes, finish
+from kaxl.samples.mistakes import PER_PROJECTS, add_mistakes, finish
 from kaxl.samples.model import (
     COMPANY_DAYS,
     DAY,
@@ -53,6 +54,13 @@ from kaxl.samples.words import (
     STAFF_TITLES,
 )
 from kaxl.samples.workbook import write_sample
+
+# Modules adding the rows of SPEC §7's sheets to a sample, each with
+#   build(ctx, bundles, rng) -> {sheet key: [rows]}   (rows as clean values, from the bundles)
+#   mistakes(ctx, bundles, rows, rng, times) -> None  (one mistake of each of its rules per
+#                                                      ``times``, in place; not for clean samples)
+# Each gets its own seeded Random, so adding one never changes the rows of the others.
+SHEET_MODULES: tuple[str, ...] = ()
 
 __all__ = ["DEFAULT_AS_OF", "DEFAULT_SEED", "build_bundles", "generate", "make_sample", "sheet_sizes", "write_sample"]
 
@@ -347,6 +355,14 @@ def make_sample(projects: int = 40, seed: int = DEFAULT_SEED, as_of: dt.date = D
     rows = assemble(ctx, bundles)
     for key, more in extras.items():
         rows[key].extend(more)
+    times = max(1, projects // PER_PROJECTS)
+    for name in SHEET_MODULES:
+        module = importlib.import_module(name)
+        rng = random.Random(f"{seed}:{name}")  # (a str seed is hashed with SHA-512: the same everywhere)
+        for key, more in module.build(ctx, bundles, rng).items():
+            rows.setdefault(key, []).extend(more)
+        if not clean:
+            module.mistakes(ctx, bundles, rows, rng, times)
     if not clean:
         finish(ctx, rows)
     return as_typed(rows, random.Random(seed + 1))
