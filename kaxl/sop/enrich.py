@@ -32,6 +32,10 @@ DEDUCTIONS: dict[str, tuple[str, int, int | None]] = {
     "PAY-003": ("collection", 5, None), "PAY-004": ("collection", 2, None), "PAY-005": ("collection", 3, None),
 }
 DEDUCTION_COLUMNS = ["project_id", "section", "rule", "points", "reason_zh", "reason_en", "cell"]
+# Modules with ``values(ctx, project_ids: pd.Series) -> pd.DataFrame``: more per-project values
+# (SPEC §7: last_visit, customer_health, open_issues, delivery_next…), one row per project id
+# (indexed by project_id), appended after the first-wave columns.
+VALUE_MODULES: tuple[str, ...] = ()
 
 
 def receivables(ctx) -> pd.DataFrame:
@@ -106,7 +110,13 @@ def projects(ctx, findings: list[Finding]) -> pd.DataFrame:
                "process_points", "process_max", "process_pct", "coverage", "next_node", "next_due", "days_in_stage",
                "risk_level", "lead_date", "estimated_amount", "expected_close", "account_manager", "presales",
                "commercial_ops"]
-    return table[columns]
+    table = table[columns]
+    for name in VALUE_MODULES:
+        import importlib
+
+        more = importlib.import_module(name).values(ctx, table["project_id"])
+        table = table.join(more, on="project_id")
+    return table
 
 
 def next_nodes(ctx, installments: pd.DataFrame) -> pd.DataFrame:

@@ -15,6 +15,7 @@ to the manager's projects and runs the very same code, so the two can never disa
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -32,10 +33,49 @@ LABELS: dict[str, tuple[str, str, str]] = {
 }
 
 
+@dataclass(frozen=True)
+class RatioKpi:
+    """A KPI that is Σ numerator / Σ denominator over rows, each row owned by an account manager:
+    what the modules of :data:`KPI_MODULES` return (a mean is a ratio with denominator 1 per row).
+    A row counted for two managers (a customer with projects of both) appears once for each;
+    the portfolio counts every distinct ``key`` once. No denominator: no value, grey status."""
+
+    name: str
+    label_zh: str
+    label_en: str
+    unit: str  # ratio | days | yuan | points
+    target: float
+    rows: pd.DataFrame  # columns: key (what is counted), account_manager, numerator, denominator
+    higher_is_better: bool = True
+
+
+# Modules with ``kpis(ctx, projects) -> list[RatioKpi]`` (SPEC §7's KPIs), after the first five.
+KPI_MODULES: tuple[str, ...] = ()
+
+
 def portfolio_kpis(ctx: Any, projects: pd.DataFrame, receivables: pd.DataFrame) -> dict[str, Any]:
-    """Every KPI of SPEC §4 over the whole portfolio."""
+    """Every KPI of SPEC §4 (and of :data:`KPI_MODULES`) over the whole portfolio."""
     facts = _facts(ctx, _projects(ctx, projects), _receivables(ctx, receivables), _nodes(ctx))
-    return _kpis(ctx, *facts)
+    out = _kpis(ctx, *facts)
+    margin = float(ctx.settings.get("amber_margin", 0.10))
+    for kpi in _ratio_kpis(ctx, projects):
+        rows = kpi.rows.drop_duplicates("key")
+        out[kpi.name] = _ratio(kpi, rows, margin)
+    return out
+
+
+def _ratio_kpis(ctx: Any, projects: pd.DataFrame) -> list[RatioKpi]:
+    import importlib
+
+    return [kpi for name in KPI_MODULES for kpi in importlib.import_module(name).kpis(ctx, projects)]
+
+
+def _ratio(kpi: RatioKpi, rows: pd.DataFrame, margin: float) -> dict[str, Any]:
+    denominator = float(rows["denominator"].sum())
+    value = float(rows["numerator"].sum()) / denominator if denominator > 0 else None
+    return {"value": value, "target": round(kpi.target, 4),
+            "status": status_for(value, kpi.target, margin, kpi.higher_is_better), "unit": kpi.unit,
+            "label_zh": kpi.label_zh, "label_en": kpi.label_en, "higher_is_better": kpi.higher_is_better}
 
 
 def kpis_by_manager(ctx: Any, projects: pd.DataFrame, receivables: pd.DataFrame) -> dict[str, dict[str, Any]]:
@@ -58,6 +98,12 @@ def kpis_by_manager(ctx: Any, projects: pd.DataFrame, receivables: pd.DataFrame)
     for manager in sorted(p_groups):
         out[manager] = _kpis(ctx, _take(p_facts, p_groups[manager]), _take(r_facts, r_groups.get(manager, empty)),
                              _take(n_facts, n_groups.get(manager, empty)) if n_facts is not None else None)
+    margin = float(ctx.settings.get("amber_margin", 0.10))
+    for kpi in _ratio_kpis(ctx, projects):
+        by_manager = dict(iter(kpi.rows.drop_duplicates(["key", "account_manager"]).groupby("account_manager")))
+        for manager in out:
+            rows = by_manager.get(manager, kpi.rows.iloc[0:0])
+            out[manager][kpi.name] = _ratio(kpi, rows, margin)
     return out
 
 
