@@ -131,8 +131,7 @@ def check(ledgers: tuple[Path, ...], as_of: str | None, as_json: bool, lang: str
     from kaxl.progress import stage_lines
 
     progress = stage_lines()
-    result = check_files(ledgers, parse_as_of(as_of), progress,
-                         prepare=("kaxl.reports.jsonout",) if as_json else ("kaxl.reports.console",))
+    result = check_files(ledgers, parse_as_of(as_of), progress)
     from kaxl.reports.console import render
 
     if as_json:

@@ -214,7 +214,7 @@ def test_new_tab_cells_inline_as_value_cell_writes_them() -> None:
 
     import numpy as np
 
-    from kaxl.ooxml.newsheet import _Formats, _value_cell, render
+    from kaxl.ooxml.newsheet import CellStyles, _Formats, _value_cell, render
     from kaxl.ooxml.styles import Styles
 
     values = [1, -7, 0, 2**70, 1.5, -0.0, 1e300, float("inf"), float("-inf"), float("nan"), True, False,
@@ -223,8 +223,9 @@ def test_new_tab_cells_inline_as_value_cell_writes_them() -> None:
     styles = Styles(None)
     xml = render("T", ["h"], [[v] for v in values], styles, date1904=False).decode()
     formats = _Formats(styles)
+    cell_styles = CellStyles(date=formats.date, datetime=formats.datetime, link=formats.link)
     for n, value in enumerate(values, start=2):
-        cell = _value_cell(f"A{n}", value, formats, False, None, None)
+        cell = _value_cell(f"A{n}", value, 0, cell_styles, False)
         assert cell in xml if cell else f'<c r="A{n}"' not in xml, value
     assert '<v>1e+300</v>' in xml and '<c r="A11"' not in xml  # NaN left out
     assert "<t>inf</t>" in xml and "<t>-inf</t>" in xml  # infinities as their text, not as numbers

@@ -8,8 +8,6 @@ import click
 
 from kaxl.cli import as_of_option, friendly, parse_as_of
 
-ANNOTATE_MODULES = ("kaxl.reports.annotate", "kaxl.reports.annotate_package", "kaxl.reports.marks")
-
 
 @click.command("annotate")
 @click.argument("ledger", type=click.Path(dir_okay=False, path_type=Path))
@@ -32,7 +30,7 @@ def command(ledger: Path, out: Path | None, as_of: str | None) -> None:
     target = out or default_output(ledger)
     check_output_path(ledger, target)  # before the read: a wrong --out fails at once
     progress = stage_lines()
-    result = check_files([ledger], parse_as_of(as_of), progress, prepare=ANNOTATE_MODULES)
+    result = check_files([ledger], parse_as_of(as_of), progress)
     if progress:
         progress("annotate")
     target = annotate_ledger(result, ledger, target)

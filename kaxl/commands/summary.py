@@ -37,7 +37,7 @@ def command(ledgers: tuple[Path, ...], out: Path, as_of: str | None) -> None:
             raise KaxlError("输出文件不能与台账相同：kaxl 从不覆盖您的台账。", "The output cannot be a ledger: kaxl never "
                             "overwrites your ledger.", file=str(ledger))
     progress = stage_lines()
-    result = check_files(list(ledgers), parse_as_of(as_of), progress, prepare=("kaxl.reports.summary",))
+    result = check_files(list(ledgers), parse_as_of(as_of), progress)
     from kaxl.reports.summary import write_summary
 
     if progress:

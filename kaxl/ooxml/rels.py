@@ -16,6 +16,8 @@ STYLES = _DOC + "styles"
 CUSTOM_XML = _DOC + "customXml"
 CUSTOM_XML_PROPS = _DOC + "customXmlProps"
 OFFICE_DOCUMENT = _DOC + "officeDocument"
+HYPERLINK = _DOC + "hyperlink"
+TABLE = _DOC + "table"
 _EMPTY = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
           '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>')
 
@@ -71,6 +73,13 @@ class Rels:
 
     def add(self, rel_type: str, part: str) -> str:
         """Relate ``part`` (a part name) and return the new, unused rId."""
+        return self._append(rel_type, relative_target(self.source, part), "")
+
+    def add_external(self, rel_type: str, target: str) -> str:
+        """Relate an external ``target`` (a file or URL, as written) and return the new rId."""
+        return self._append(rel_type, target, ' TargetMode="External"')
+
+    def _append(self, rel_type: str, target: str, mode: str) -> str:
         used = {r.id for r in self.all()}
         numbers = [int(m.group(1)) for i in used if (m := re.fullmatch(r"rId(\d+)", i))]
         n = max(numbers, default=0) + 1
@@ -78,7 +87,7 @@ class Rels:
             n += 1
         rel_id = f"rId{n}"
         element = (f'<{self._p}Relationship Id="{rel_id}" Type="{escape_attribute(rel_type)}" '
-                   f'Target="{escape_attribute(relative_target(self.source, part))}"/>')
+                   f'Target="{escape_attribute(target)}"{mode}/>')
         close = self.text.rfind(f"</{self._p}Relationships>")
         if close < 0:
             tag = re.search(r"<%sRelationships%s/>" % (re.escape(self._p), ATTRS), self.text)

@@ -148,6 +148,16 @@ class Styles:
         body = "".join(children[name] for name in _FONT_ORDER if name in children)
         return self._sections["fonts"].get(f"<{self._p}font>{body}</{self._p}font>")
 
+    def named_font(self, name: str, size: float, *, bold: bool = False, underline: bool = False,
+                   rgb: str | None = None) -> int:
+        """A font of its own face and size (the summary's Microsoft YaHei 10), written as XlsxWriter
+        writes one, so the same font already in the part is reused."""
+        p = self._p
+        color = f'<{p}color rgb="FF{rgb}"/>' if rgb else f'<{p}color theme="1"/>'
+        body = (f"<{p}b/>" if bold else "") + (f"<{p}u/>" if underline else "") + (
+            f'<{p}sz val="{size:g}"/>{color}<{p}name val="{escape_attribute(name)}"/><{p}family val="2"/>')
+        return self._sections["fonts"].get(f"<{p}font>{body}</{p}font>")
+
     def number_format(self, code: str) -> int:
         section = self._sections["numFmts"]
         for item in section.items:

@@ -94,42 +94,15 @@ def read_ledger(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str]
     return build_ledger(load_workbooks(paths))
 
 
-class SheetTyper:
-    """Types each sheet as it arrives from the reader (see ``load_workbooks(ready=…)``).
-
-    A sheet whose title names a ledger sheet is typed at once, while calamine still parses the
-    others; :meth:`ledger` then assembles exactly what :func:`build_ledger` would, typing any
-    sheet that did not come through here. A second sheet with a title of the same ledger sheet
-    is typed too and simply not used (the first in workbook order wins, as always).
-    """
-
-    def __init__(self) -> None:
-        self._typed: dict[tuple[str, str], SheetPart] = {}
-        self._keys = _title_keys()
-
-    def add(self, file: str, raw: RawSheet) -> None:
-        key = self._keys.get(fold(raw.title))
-        if key is not None:
-            self._typed[(file, raw.title)] = _type_sheet(file, key, raw)
-
-    def ledger(self, workbooks: Sequence[tuple[str, list[RawSheet]]]) -> Ledger:
-        return build_ledger(workbooks, self._typed)
-
-
-def build_ledger(workbooks: Sequence[tuple[str, list[RawSheet]]],
-                 typed: dict[tuple[str, str], SheetPart] | None = None) -> Ledger:
-    """A :class:`Ledger` from sheets already loaded — from files, or from Excel by the buttons.
-
-    ``typed``: sheets already typed by a :class:`SheetTyper`, by (file, sheet title).
-    """
-    typed = typed or {}
+def build_ledger(workbooks: Sequence[tuple[str, list[RawSheet]]]) -> Ledger:
+    """A :class:`Ledger` from sheets already loaded — from files, or from Excel by the buttons."""
     files = [file for file, _ in workbooks]
     parts: dict[str, list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]] = {s.key: [] for s in SHEETS}
     sources: dict[str, list[SheetSource]] = {s.key: [] for s in SHEETS}
     findings: list[Finding] = []
     for file, raw_sheets in workbooks:
         for key, raw in _match_sheets(raw_sheets).items():
-            part = typed.get((file, raw.title)) or _type_sheet(file, key, raw)
+            part = _type_sheet(file, key, raw)
             if part.frames is not None:
                 frame = part.frames[0]
                 if len(sources[key]):  # rows of the n-th file with this sheet point to its source

@@ -14,17 +14,12 @@ import functools
 import math
 import re
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from kaxl.contract.columns import Column
-
-if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
-
-# numpy and pandas are imported by the column-level functions below, not here: the CLI parses
-# ``--as-of`` with :func:`norm_date` before it starts reading, and importing pandas then (0.5 s)
-# would hold the read back instead of running beside it (kaxl.api.read_ledger).
 
 
 class _Unreadable:
@@ -326,9 +321,6 @@ def normalize_column(column: Column, raw: Sequence[object] | np.ndarray) -> tupl
     Ledgers repeat themselves (the same manager, stage, date, amount thousands of times), so
     each distinct raw value is normalised once and the results are broadcast by code.
     """
-    import numpy as np
-    import pandas as pd
-
     raw_array = np.asarray(raw, dtype=object)
     codes, uniques = pd.factorize(raw_array, use_na_sentinel=True)
     results = _clean_texts(uniques) if column.type == "text" else None
@@ -352,8 +344,6 @@ def _clean_texts(uniques: np.ndarray) -> list[Any] | None:
     either end, not empty, not an Excel error. One search over all of them joined proves that
     in C, instead of ~130k Python calls on the 20,000-project ledger.
     """
-    import pandas as pd
-
     if len(uniques) == 0 or pd.api.types.infer_dtype(uniques, skipna=False) != "string":
         return None
     values = uniques.tolist()
@@ -366,9 +356,6 @@ def _clean_texts(uniques: np.ndarray) -> list[Any] | None:
 
 def _typed(column: Column, values: list[Any], codes: np.ndarray) -> pd.Series:
     """Broadcast per-unique results into a typed column (NA where empty or unreadable)."""
-    import numpy as np
-    import pandas as pd
-
     kind = column.type
     if kind == "date":
         base = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype="datetime64[ns]")

@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from queue import SimpleQueue
 
 import python_calamine as pc
 
@@ -42,51 +41,19 @@ class RawSheet:
     uncached_formulas: set[tuple[int, int]] = field(default_factory=set)  # (row0, col0)
 
 
-def load_workbooks(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
-                   meanwhile: Callable[[], object] | None = None,
-                   ready: Callable[[str, RawSheet], object] | None = None) -> list[tuple[str, list[RawSheet]]]:
-    """(path, sheets) for every workbook of a portfolio, in order.
-
-    ``meanwhile`` runs on the calling thread while a worker thread loads: calamine and zlib
-    parse without the GIL, so work that does not need the sheets (the check's imports, say)
-    can run beside the read instead of after it. Then ``ready(path, sheet)`` is called on the
-    calling thread for each sheet as soon as it is read (in the order they finish), so the
-    caller can type one sheet while calamine still parses the others. An error of the read
-    wins over one of ``meanwhile`` or ``ready``.
-    """
+def load_workbooks(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str]) -> list[tuple[str, list[RawSheet]]]:
+    """(path, sheets) for every workbook of a portfolio, in order."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    if meanwhile is None and ready is None:
-        return [(str(p), load_workbook(p)) for p in paths]
-    arrived: SimpleQueue[tuple[str, RawSheet] | None] = SimpleQueue()
-
-    def load_all() -> list[tuple[str, list[RawSheet]]]:
-        try:
-            return [(str(p), load_workbook(p, ready=(lambda sheet, p=str(p): arrived.put((p, sheet))) if ready else None))
-                    for p in paths]
-        finally:
-            arrived.put(None)
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kaxl-read") as pool:
-        loading = pool.submit(load_all)
-        try:
-            if meanwhile is not None:
-                meanwhile()
-            if ready is not None:
-                while (item := arrived.get()) is not None:
-                    ready(*item)
-        finally:
-            workbooks = loading.result()
-    return workbooks
+    return [(str(p), load_workbook(p)) for p in paths]
 
 
-def load_workbook(path: str | os.PathLike[str], ready: Callable[[RawSheet], object] | None = None) -> list[RawSheet]:
+def load_workbook(path: str | os.PathLike[str]) -> list[RawSheet]:
     """Every worksheet of ``path`` (after the safety checks), in workbook order.
 
     The XML scan for error cells and uncached formulas runs sheet by sheet in another thread
     while calamine parses (zlib and calamine release the GIL): on a 20,000-project ledger it is
-    then almost free instead of half a second after the parse. ``ready`` gets each sheet, with
-    those facts, as soon as it is complete (called on a reading thread).
+    then almost free instead of half a second after the parse.
     """
     path = Path(path)
     check_workbook_file(path)
@@ -100,8 +67,6 @@ def load_workbook(path: str | os.PathLike[str], ready: Callable[[RawSheet], obje
             scan = scans.get(sheet.title)
             if scan is not None:
                 sheet.errors, sheet.uncached_formulas = scan.result()
-            if ready is not None:
-                ready(sheet)
             return sheet
 
         return _load_sheets(path, sizes, complete)

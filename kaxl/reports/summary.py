@@ -23,14 +23,12 @@ import xlsxwriter
 from kaxl import __version__
 from kaxl.atomic import atomic_output
 from kaxl.reports import summary_data as data
+from kaxl.reports.summary_cells import DATA_FORMATS, FONT, Block, write_blocks
 from kaxl.reports.summary_data import Table
 
-FONT = "Microsoft YaHei"  # Windows' CJK UI font; LibreOffice falls back to Noto Sans CJK
 NAVY, GREY = "#1F3864", "#F2F2F2"
 RAG_FILL = {"green": "#C6EFCE", "amber": "#FFEB9C", "red": "#FFC7CE"}
 RAG_FONT = {"green": "#006100", "amber": "#9C5700", "red": "#9C0006"}
-MAX_TEXT = 32767  # Excel's limit for one cell
-MAX_URL = 255  # Excel's limit for a hyperlink's target
 # Modules adding tabs after the core ones, each with ``write_tab(summary: Summary) -> None``
 # (it adds its sheets with :meth:`Summary.add_sheet`, so they sit before the About tab).
 TAB_MODULES: tuple[str, ...] = ()
@@ -42,15 +40,21 @@ def write_summary(result, out_path: str | os.PathLike[str], *, sources: Sequence
     out_path = Path(out_path)
     files = [str(s) for s in (sources if sources is not None else result.ledger.files)]
     generated_at = generated_at or dt.datetime.now().astimezone()
-    with atomic_output(out_path) as tmp:
-        book = xlsxwriter.Workbook(str(tmp), {
-            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-            "default_date_format": "yyyy-mm-dd", "remove_timezone": True, "in_memory": True})
-        # (not constant_memory: it cannot hold tables; in_memory skips temp files per sheet)
+    with atomic_output(out_path) as tmp:  # (names out_path in any error, moves into place at the end)
+        frame = tmp.with_name(tmp.name + ".frame.xlsx")  # XlsxWriter's part; the rows go in after
         try:
-            Summary(book, result, out_path, files, generated_at).write()
+            book = xlsxwriter.Workbook(str(frame), {
+                "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+                "default_date_format": "yyyy-mm-dd", "remove_timezone": True, "in_memory": True})
+            # (not constant_memory: it cannot hold tables; in_memory skips temp files per sheet)
+            try:
+                summary = Summary(book, result, out_path, files, generated_at)
+                summary.write()
+            finally:
+                book.close()
+            write_blocks(frame, tmp, summary.blocks)
         finally:
-            book.close()
+            frame.unlink(missing_ok=True)
     return out_path
 
 
@@ -64,13 +68,10 @@ class Summary:
         book.set_properties({"title": "大客户销售汇总 KA summary", "author": "kaxl", "comments": f"kaxl {__version__}",
                              "created": generated_at.replace(tzinfo=None)})
         f = book.add_format
-        base = {"font_name": FONT, "font_size": 10, "valign": "top"}
+        base = DATA_FORMATS["text"]
+        self.blocks: list[Block] = []  # the tables' data rows, written after XlsxWriter (write_blocks)
         self.fmt = {
-            "text": f(base), "wrap": f({**base, "text_wrap": True}),
-            "number": f({**base, "num_format": "0.0"}), "int": f({**base, "num_format": "0"}),
-            "money": f({**base, "num_format": "#,##0"}), "pct": f({**base, "num_format": "0.0%"}),
-            "ratio": f({**base, "num_format": "0%"}), "date": f({**base, "num_format": "yyyy-mm-dd"}),
-            "link": f({**base, "font_color": "#0563C1", "underline": 1}),
+            **{key: f(spec) for key, spec in DATA_FORMATS.items()},
             "header": f({**base, "bold": True, "font_color": "white", "bg_color": NAVY, "text_wrap": True,
                          "valign": "vcenter", "border": 1, "border_color": "#BFBFBF"}),
             "title": f({"font_name": FONT, "font_size": 18, "bold": True, "font_color": NAVY}),
@@ -96,7 +97,8 @@ class Summary:
                                                               "font_color": RAG_FONT[status], "num_format": num,
                                                               "left": 2, "right": 2, "left_color": RAG_FONT[status],
                                                               "right_color": RAG_FONT[status]})
-        self.fmt["rag"] = {s: f({**base, "bg_color": RAG_FILL[s], "font_color": RAG_FONT[s]}) for s in RAG_FILL}
+        self.rag_specs = {s: {**base, "bg_color": RAG_FILL[s], "font_color": RAG_FONT[s]} for s in RAG_FILL}
+        self.fmt["rag"] = {s: f(spec) for s, spec in self.rag_specs.items()}
         self._targets: dict[str, str] = {}  # ledger file -> its path relative to the summary
 
     # ------------------------------------------------------------------------------------------
@@ -266,75 +268,36 @@ class Summary:
 
     # -- a tab of rows ---------------------------------------------------------------------------
     def table(self, ws, table: Table, name: str, title: str, *, links: dict[str, list[str | None]] | None = None,
-               rag_columns: Sequence[int] = ()) -> None:
+              rag_columns: Sequence[int] = ()) -> None:
+        """A titled Excel table of ``table``'s rows: the header, range and filters by XlsxWriter, the
+        rows by :mod:`kaxl.reports.summary_cells` (text always as text). ``links``: column key →
+        an XlsxWriter-style URL per row ("internal:'Sheet'!A5", "external:path#cell");
+        ``rag_columns``: columns whose 绿/黄/红 labels are coloured."""
         fmt = self.fmt
         ws.write_string(0, 0, title, fmt["section"])
         ws.set_row(2, 30)
         header_row = 2
         ncols = len(table.columns)
-        formats = [fmt["wrap"] if (c.width or 0) >= 40 else fmt[c.kind if c.kind in fmt else "text"] for c in table.columns]
-        link_by_col = {i: links[c.key] for i, c in enumerate(table.columns) if links and c.key in links}
-        rag_names = {v: k for k, v in data.STATUS_RAG.items()}
-        wrapped = [(j, c.width or 40.0) for j, c in enumerate(table.columns) if (c.width or 0) >= 40]
-        last_row = header_row + max(len(table.rows), 1)
-        ws.add_table(header_row, 0, last_row, ncols - 1, {
+        # The table is declared over the header and one row: XlsxWriter checks every cell of a
+        # table's range against the others' (a million dict entries at 20k projects, 1 s); the
+        # range is widened to the rows with them (summary_cells).
+        ws.add_table(header_row, 0, header_row + 1, ncols - 1, {
             "name": name, "style": "Table Style Light 9", "autofilter": True,
             "columns": [{"header": c.header, "header_format": fmt["header"]} for c in table.columns]})
         if not table.rows:
             ws.write_string(header_row + 1, 0, "（无 none）", fmt["text"])
-        numeric = [c.kind in ("number", "money", "pct", "ratio", "int", "date") for c in table.columns]
-        self._cells(ws, table, header_row, formats, numeric, wrapped, link_by_col, rag_columns, rag_names)
+        else:
+            wrapped = [(j, c.width or 40.0) for j, c in enumerate(table.columns) if (c.width or 0) >= 40]
+            # Excel does not grow rows for wrapped text on open: set the height
+            heights = _heights(table.rows, wrapped) if wrapped else None
+            rag = {label: self.rag_specs[status] for status, label in data.STATUS_RAG.items()}
+            self.blocks.append(Block(
+                ws.get_name(), name, header_row + 2, table.rows,
+                ["wrap" if (c.width or 0) >= 40 else c.kind if c.kind in DATA_FORMATS else "text" for c in table.columns],
+                [c.kind in ("number", "money", "pct", "ratio", "int", "date") for c in table.columns],
+                links={i: links[c.key] for i, c in enumerate(table.columns) if links and c.key in links},
+                value_formats={j: rag for j in rag_columns}, heights=heights))
         self._finish_table(ws, table, header_row)
-
-    def _cells(self, ws, table: Table, header_row: int, formats: list, numeric: list[bool],
-               wrapped: list[tuple[int, float]], link_by_col: dict[int, list[str | None]],
-               rag_columns: Sequence[int], rag_names: dict[str, str]) -> None:
-        """Every cell through XlsxWriter's public API."""
-        fmt = self.fmt
-        ncols = len(table.columns)
-        write_number, write_datetime = ws.write_number, ws.write_datetime
-
-        def write_string(i: int, j: int, value: str, cell_format) -> None:
-            if value.startswith("<r>") and value.endswith("</r>"):
-                # XlsxWriter writes a string of this shape unescaped, as rich-text markup; as a
-                # rich string of three runs of its own it is escaped and reads back as typed
-                ws.write_rich_string(i, j, value[:1], value[1:2], value[2:], cell_format)
-            else:
-                ws.write_string(i, j, value, cell_format)
-
-        plain = [j for j in range(ncols) if j not in link_by_col and j not in rag_columns]
-        special = [j for j in range(ncols) if j in link_by_col or j in rag_columns]
-        for n, row in enumerate(table.rows):
-            i = header_row + 1 + n
-            if wrapped:  # Excel does not grow rows for wrapped text on open: set the height
-                lines = max(_lines(row[j], width) for j, width in wrapped)
-                if lines > 1:
-                    ws.set_row(i, 13.5 * lines)
-            for j in plain:
-                value = row[j]
-                if value is None:
-                    continue
-                if value.__class__ is str:
-                    write_string(i, j, value if len(value) <= MAX_TEXT else value[:MAX_TEXT], formats[j])
-                elif numeric[j] and isinstance(value, (int, float)):
-                    write_number(i, j, value, formats[j])  # dates arrive as Excel serials
-                elif isinstance(value, dt.datetime):
-                    write_datetime(i, j, value, formats[j])
-                else:
-                    write_string(i, j, str(value)[:MAX_TEXT], formats[j])
-            for j in special:
-                value = row[j]
-                if value is None:
-                    continue
-                target = link_by_col[j][n] if j in link_by_col else None
-                if target and len(target) <= MAX_URL and isinstance(value, str):
-                    ws.write_url(i, j, target, fmt["link"], string=value[:MAX_TEXT])
-                elif value in rag_names:
-                    write_string(i, j, value, fmt["rag"][rag_names[value]])
-                elif isinstance(value, (int, float)):
-                    write_number(i, j, value, formats[j])
-                else:
-                    write_string(i, j, str(value)[:MAX_TEXT], formats[j])
 
     def _finish_table(self, ws, table: Table, header_row: int) -> None:
         for j, column in enumerate(table.columns):
@@ -451,6 +414,22 @@ def _lines(value: Any, width: float) -> int:
     chars = len(value)
     columns = chars + (len(value.encode("utf-8")) - chars) / 2
     return min(int(columns // max(width - 2, 1)) + 1 + value.count("\n"), 15)
+
+
+def _heights(rows: Sequence[Sequence[Any]], wrapped: Sequence[tuple[int, float]]) -> list[float | None]:
+    """Each row's height for its wrapped columns: :func:`_lines` of every row, a column at a time
+    (the lengths taken by C-level ``map`` and combined in numpy, not a Python call per cell)."""
+    import numpy as np
+
+    lines = np.ones(len(rows), dtype=np.int64)
+    for j, width in wrapped:
+        texts = [v if v.__class__ is str else "" for v in (row[j] for row in rows)]
+        chars = np.fromiter(map(len, texts), dtype=np.float64, count=len(texts))
+        encoded = np.fromiter(map(len, map(str.encode, texts)), dtype=np.float64, count=len(texts))
+        breaks = np.fromiter(map(str.count, texts, ["\n"] * len(texts)), dtype=np.int64, count=len(texts))
+        columns = chars + (encoded - chars) / 2
+        lines = np.maximum(lines, np.minimum((columns // max(width - 2, 1)).astype(np.int64) + 1 + breaks, 15))
+    return [13.5 * int(n) if n > 1 else None for n in lines]
 
 
 def _sha256(path: Path) -> str:
