@@ -46,7 +46,12 @@ def receivables(ctx) -> pd.DataFrame:
 
 
 def deductions(ctx, findings: list[Finding]) -> pd.DataFrame:
-    """One row per deduction: which section lost how many points, why, and on which cell."""
+    """One row per deduction: which section lost how many points, why, and on which cell
+    (once per run: the process score and the summary's Deductions tab read the same table)."""
+    return ctx.shared("deductions", lambda ctx: _deductions(findings))
+
+
+def _deductions(findings: list[Finding]) -> pd.DataFrame:
     rows = []
     for f in findings:
         rule = DEDUCTIONS.get(f.rule)

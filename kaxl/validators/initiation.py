@@ -123,19 +123,16 @@ def _chain(ctx: RuleContext, table: pd.DataFrame) -> list:
 def _tier(ctx: RuleContext, projects: pd.DataFrame) -> list:
     grades = qualification(ctx).set_index("project_id")
     typed = projects[projects["tier"].notna()]
-    findings = []
-    for row in rows_of(typed):
-        computed = grades.at[row["project_id"], "grade"] if row["project_id"] in grades.index else None
-        if computed is None or computed == row["tier"]:
-            continue
-        score = grades.at[row["project_id"], "qualification_score"]
-        findings.append(finding(
-            ctx, "INI-005",
-            f"客户分级填写为 {row['tier']}，按立项评估计算为 {computed}（资质评分 {score:g}）。请确认分级或补充立项信息。",
-            f"Tier is typed as {row['tier']} but the initiation form computes {computed} (qualification {score:g}). "
-            "Confirm the tier or complete the form.",
-            key="projects", index=row["_pindex"], column="tier", project_id=row["project_id"]))
-    return findings
+    computed = typed["project_id"].map(grades["grade"])
+    score = typed["project_id"].map(grades["qualification_score"])
+    differs = typed.assign(_computed=computed, _score=score)[computed.notna() & computed.ne(typed["tier"])]
+    return [finding(
+        ctx, "INI-005",
+        f"客户分级填写为 {row['tier']}，按立项评估计算为 {row['_computed']}（资质评分 {row['_score']:g}）。请确认分级或补充立项信息。",
+        f"Tier is typed as {row['tier']} but the initiation form computes {row['_computed']} "
+        f"(qualification {row['_score']:g}). Confirm the tier or complete the form.",
+        key="projects", index=row["_pindex"], column="tier", project_id=row["project_id"])
+        for row in rows_of(differs)]
 
 
 def _stage_zh(stage: object) -> str:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from kaxl.contract.findings import Finding, make
 from kaxl.sop.engine import RuleContext, RuleOutput, Upcoming
-from kaxl.sop.installments import MILESTONE_EN, build_receivables, days_en, locator, rows_of, yuan
+from kaxl.sop.installments import MILESTONE_EN, days_en, locator, rows_of, yuan
 
 KEY = "receivables"
 UPCOMING_WINDOW_DAYS = 7  # the digest's "coming week", beyond the warning window
@@ -24,7 +24,9 @@ Where = Callable[[Any, Any, "str | None"], dict[str, Any]]
 
 
 def run(ctx: RuleContext) -> RuleOutput:
-    table = build_receivables(ctx.ledger, ctx.settings, ctx.as_of)
+    from kaxl.sop.enrich import receivables
+
+    table = receivables(ctx)  # the table the scores and KPIs use too, built once per run
     output = RuleOutput()
     if table.empty:
         return output
