@@ -85,7 +85,10 @@ def test_olevba_reads_the_modules_and_buttons_name_them(enabled):
 
 def test_data_reads_back_with_calamine(rich, enabled):
     a, b = CalamineWorkbook.from_path(str(rich)), CalamineWorkbook.from_path(str(enabled))
-    assert b.sheet_names == [LEDGER_SHEET, OTHER_SHEET, COVER_TITLE]
+    assert b.sheet_names == [LEDGER_SHEET, OTHER_SHEET, COVER_TITLE, "xlwings.conf"]
+    conf = b.get_sheet_by_name("xlwings.conf")
+    assert conf.to_python() == [["USE UDF SERVER", "True"]]  # one Python kept alive between presses
+    assert "Hidden" in str(next(m.visible for m in b.sheets_metadata if m.name == "xlwings.conf"))
     for sheet in (LEDGER_SHEET, OTHER_SHEET):
         assert a.get_sheet_by_name(sheet).to_python() == b.get_sheet_by_name(sheet).to_python()
     cover = [row[0] for row in b.get_sheet_by_name(COVER_TITLE).to_python() if row and row[0]]

@@ -8,6 +8,7 @@ what "the same workbook" means to the manager who opens it, whatever the XML loo
 from __future__ import annotations
 
 import warnings
+import zipfile
 from pathlib import PureWindowsPath
 from typing import Any
 
@@ -32,8 +33,11 @@ def reader_view(path, skip: tuple[str, ...] = ()) -> dict[str, Any]:
                 if c.hyperlink:  # a ledger link's target is relative to where the file was written
                     target = c.hyperlink.target
                     link = (PureWindowsPath(target).name if target else None, c.hyperlink.location)
+                value = c.value
+                if isinstance(value, str) and value.endswith((".xlsx", ".xlsm")) and ("/" in value or "\\" in value):
+                    value = PureWindowsPath(value).name  # a ledger's full path differs from machine to machine
                 cells[c.coordinate] = (
-                    c.value, c.data_type, c.number_format, c.fill.fgColor.rgb if c.fill.fill_type else None,
+                    value, c.data_type, c.number_format, c.fill.fgColor.rgb if c.fill.fill_type else None,
                     (f.name, f.sz, f.b, f.u, f.color.rgb if f.color is not None and f.color.type == "rgb" else None),
                     (c.alignment.wrap_text, c.alignment.vertical, c.alignment.horizontal), link)
         seen[ws.title] = cells
@@ -41,7 +45,8 @@ def reader_view(path, skip: tuple[str, ...] = ()) -> dict[str, Any]:
         seen[ws.title + " tables"] = {t.name: (t.ref, t.autoFilter.ref if t.autoFilter else None)
                                       for t in ws.tables.values()}
         seen[ws.title + " conditional formats"] = sorted(str(r.sqref) for r in ws.conditional_formatting)
-        seen[ws.title + " charts"] = len(ws._charts)
         seen[ws.title + " widths"] = {k: round(v.width, 2) for k, v in ws.column_dimensions.items() if v.width}
         seen[ws.title + " frozen"] = ws.freeze_panes
+    with zipfile.ZipFile(path) as z:  # (openpyxl has no public list of a sheet's charts)
+        seen["charts"] = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
     return seen

@@ -89,8 +89,8 @@ class Workbook:
         return found[0].part if found else None
 
     # -- changing ------------------------------------------------------------------------
-    def add_sheet(self, title: str, xml: bytes) -> str:
-        """Append a worksheet tab holding ``xml``; returns its part name."""
+    def add_sheet(self, title: str, xml: bytes, *, hidden: bool = False) -> str:
+        """Append a worksheet tab holding ``xml`` (``hidden``: not shown as a tab); returns its part name."""
         folder = posixpath.dirname(self.part)
         part = self.package.free_name(posixpath.join(folder, "worksheets", "sheet{}.xml"))
         self.package.write(part, xml)
@@ -99,7 +99,8 @@ class Workbook:
         sheet_id = max((s.sheet_id for s in self.sheets()), default=0) + 1
         prefix = prefix_for(self.text, REL_NS)
         rid_attr = f'{prefix}:id="{rel_id}"' if prefix else f'xmlns:r="{REL_NS}" r:id="{rel_id}"'
-        element = f'<{self._p}sheet name="{escape_attribute(title)}" sheetId="{sheet_id}" {rid_attr}/>'
+        state = ' state="hidden"' if hidden else ""
+        element = f'<{self._p}sheet name="{escape_attribute(title)}" sheetId="{sheet_id}"{state} {rid_attr}/>'
         span = element_span(self.text, self._p, "sheets")
         assert span is not None and span[1] != span[2], "a workbook always lists its sheets"
         close = span[2] - len(f"</{self._p}sheets>")

@@ -43,7 +43,7 @@ from kaxl.ooxml.xmltext import (
     set_attribute,
     start_tags,
 )
-from kaxl.vba.modules import BUTTONS, build_vba_project
+from kaxl.vba.modules import BUTTONS, XLWINGS_CONF, XLWINGS_CONF_TITLE, build_vba_project
 
 COVER_TITLE = "kaxl 按钮 Buttons"
 VBA_PART = "xl/vbaProject.bin"
@@ -66,6 +66,8 @@ def enable_workbook(src: str | os.PathLike[str], dst: str | os.PathLike[str]) ->
             _require_kaxl_project(package, existing[0].part, src)
         if book.sheet(COVER_TITLE) is None:
             _add_cover(package, book, types)
+        if book.sheet(XLWINGS_CONF_TITLE) is None:
+            book.add_sheet(XLWINGS_CONF_TITLE, _conf_xml(), hidden=True)
         names = _code_names(package, book)
         project = build_vba_project(names)
         if existing:
@@ -185,6 +187,17 @@ def _add_cover(package: Package, book: Workbook, types: ContentTypes) -> None:
     rel_id = rels.add(VML_DRAWING, vml_part)
     rels.save()
     package.write(part, _cover_xml(rel_id))
+
+
+def _conf_xml() -> bytes:
+    """The hidden xlwings.conf tab: one key and value per row (``XLWINGS_CONF``)."""
+    rows = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{escape_text(key)}</t></is></c>'
+                   f'<c r="B{r}" t="inlineStr"><is><t>{escape_text(value)}</t></is></c></row>'
+                   for r, (key, value) in enumerate(XLWINGS_CONF, start=1))
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheetData>{rows}</sheetData>'
+            '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>'
+            ).encode()
 
 
 def _cover_xml(vml_rel: str) -> bytes:

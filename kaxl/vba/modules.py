@@ -23,6 +23,12 @@ BUTTONS = (
     ("KaxlSummary", "生成汇总", "Build summary",
      "在台账旁生成管理层汇总 · write the managers' summary beside the ledger"),
 )
+# The workbook's own xlwings settings (a hidden ``xlwings.conf`` tab, which xlwings reads before
+# the user's config file). "USE UDF SERVER" makes RunPython talk to one Python that xlwings keeps
+# running (its COM server, free, part of xlwings on Windows) instead of starting a new Python per
+# press: only the first press of a session pays the imports (docs/excel.md).
+XLWINGS_CONF_TITLE = "xlwings.conf"
+XLWINGS_CONF = (("USE UDF SERVER", "True"),)
 BUTTON_MACROS = {"validate": "KaxlValidate", "refresh": "KaxlRefresh", "summary": "KaxlSummary"}
 SOURCES = (("xlwings", "standard", "xlwings.bas"), ("Dictionary", "class", "Dictionary.cls"),
            ("kaxl", "standard", "kaxl.bas"))

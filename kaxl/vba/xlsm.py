@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from kaxl.vba.modules import BUTTONS, build_vba_project
+from kaxl.vba.modules import BUTTONS, XLWINGS_CONF, XLWINGS_CONF_TITLE, build_vba_project
 
 FIRST_ROW = 2  # the Guide's title is row 0
 RESERVED_ROWS = 7  # rows 2-3 buttons, 4 blank, 5-7 what each does, 8 blank
@@ -29,7 +29,13 @@ def code_names(workbook: Any) -> list[str]:
 
 
 def add_buttons_and_vba(workbook: Any, cover_sheet: Any) -> None:
-    """Add the VBA project to ``workbook`` and the three buttons to ``cover_sheet``."""
+    """Add the VBA project to ``workbook``, the three buttons to ``cover_sheet`` and the hidden
+    ``xlwings.conf`` tab (:data:`kaxl.vba.modules.XLWINGS_CONF`)."""
+    conf = workbook.add_worksheet(XLWINGS_CONF_TITLE)
+    for row, (key, value) in enumerate(XLWINGS_CONF):
+        conf.write_string(row, 0, key)
+        conf.write_string(row, 1, value)
+    conf.hide()
     project = build_vba_project(code_names(workbook))
     workbook.add_vba_project(io.BytesIO(project), is_stream=True)
     bold = workbook.add_format({"bold": True, "font_color": "#1F4E79"})
