@@ -24,6 +24,7 @@ def reader_view(path, skip: tuple[str, ...] = ()) -> dict[str, Any]:
         if ws.title in skip:
             continue
         cells = {}
+        path_columns = set()  # sized to a full path, which differs from machine to machine
         for row in ws.iter_rows():
             for c in row:
                 if c.value is None and not c.hyperlink:
@@ -36,6 +37,7 @@ def reader_view(path, skip: tuple[str, ...] = ()) -> dict[str, Any]:
                 value = c.value
                 if isinstance(value, str) and value.endswith((".xlsx", ".xlsm")) and ("/" in value or "\\" in value):
                     value = PureWindowsPath(value).name  # a ledger's full path differs from machine to machine
+                    path_columns.add(c.column_letter)
                 cells[c.coordinate] = (
                     value, c.data_type, c.number_format, c.fill.fgColor.rgb if c.fill.fill_type else None,
                     (f.name, f.sz, f.b, f.u, f.color.rgb if f.color is not None and f.color.type == "rgb" else None),
@@ -45,7 +47,8 @@ def reader_view(path, skip: tuple[str, ...] = ()) -> dict[str, Any]:
         seen[ws.title + " tables"] = {t.name: (t.ref, t.autoFilter.ref if t.autoFilter else None)
                                       for t in ws.tables.values()}
         seen[ws.title + " conditional formats"] = sorted(str(r.sqref) for r in ws.conditional_formatting)
-        seen[ws.title + " widths"] = {k: round(v.width, 2) for k, v in ws.column_dimensions.items() if v.width}
+        seen[ws.title + " widths"] = {k: round(v.width, 2) for k, v in ws.column_dimensions.items()
+                                      if v.width and k not in path_columns}
         seen[ws.title + " frozen"] = ws.freeze_panes
     with zipfile.ZipFile(path) as z:  # (openpyxl has no public list of a sheet's charts)
         seen["charts"] = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
