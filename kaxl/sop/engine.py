@@ -32,6 +32,9 @@ SOP_MODULES = (
     "kaxl.validators.renewals",
     "kaxl.validators.receivables",
     "kaxl.validators.risks",
+    "kaxl.validators.projects",
+    "kaxl.validators.leads",
+    "kaxl.validators.visits",
 )
 
 ALERT_COLUMNS = [

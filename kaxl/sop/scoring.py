@@ -53,11 +53,14 @@ def _qualification(ctx) -> pd.DataFrame:
 
 def coverage(ctx) -> pd.Series:
     """Share of the KP roles (decision maker, economic buyer, technical evaluator) with a person
-    contacted within ``stakeholder_contact_days`` — indexed by project_id."""
+    contacted within ``stakeholder_contact_days`` — indexed by project_id. A visit naming the
+    person counts as a contact (SPEC §7: :func:`kaxl.sop.contact.effective_last_contact`)."""
+    from kaxl.sop.contact import effective_last_contact
+
     stakeholders = ctx.ledger.frames["stakeholders"]
     as_of = pd.Timestamp(ctx.as_of)
-    fresh = stakeholders["last_contact"].notna() & (
-        (as_of - stakeholders["last_contact"]).dt.days <= int(ctx.settings.stakeholder_contact_days))
+    contact = effective_last_contact(ctx)
+    fresh = contact.notna() & ((as_of - contact).dt.days <= int(ctx.settings.stakeholder_contact_days))
     covered = stakeholders[fresh & stakeholders["role"].isin(KP_ROLES)]
     counts = covered.groupby("project_id")["role"].nunique()
     projects = projects_by_id(ctx.ledger)["project_id"]

@@ -2,8 +2,9 @@
 
 STK-001 past Initiation with nobody mapped or no decision maker · STK-002 a key person (KP)
 not contacted for more than ``stakeholder_contact_days`` while the project is active (KPs
-about to go cold within a week are upcoming alerts) · STK-003 an influential opponent
-(influence ≥ 4) with no open risk on the project naming a response.
+about to go cold within a week are upcoming alerts); a visit that names the person counts as a
+contact on its date (SPEC §7, :func:`kaxl.sop.contact.effective_last_contact`) · STK-003 an
+influential opponent (influence ≥ 4) with no open risk on the project naming a response.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kaxl.contract.columns import STAGE_ORDER
+from kaxl.sop.contact import effective_last_contact
 from kaxl.sop.engine import RuleContext, RuleOutput, Upcoming
 from kaxl.sop.installments import rows_of
 from kaxl.sop.nodes import projects_by_id
@@ -25,6 +27,7 @@ def run(ctx: RuleContext) -> RuleOutput:
     projects = projects_by_id(ctx.ledger)
     stakeholders = ctx.ledger.frames["stakeholders"].copy()
     stakeholders["_index"] = stakeholders.index
+    stakeholders["_contact"] = effective_last_contact(ctx)
     live = projects[projects["status"].isin(LIVE)]
     output.findings += _map(ctx, live, stakeholders)
     joined = stakeholders.merge(live[["project_id", "account_manager"]], on="project_id", how="inner")
@@ -57,7 +60,7 @@ def _cold(ctx: RuleContext, joined: pd.DataFrame, output: RuleOutput) -> None:
     limit = int(ctx.settings.stakeholder_contact_days)
     is_kp = joined["is_kp"].fillna(False).astype(bool) | joined["role"].isin(KP_ROLES)
     kps = joined[is_kp]
-    since = (pd.Timestamp(ctx.as_of) - kps["last_contact"]).dt.days
+    since = (pd.Timestamp(ctx.as_of) - kps["_contact"]).dt.days
     cold = kps[since.isna() | (since > limit)]
     for row in rows_of(cold.assign(_since=since.loc[cold.index])):
         person = row["owner"] or row["account_manager"]
@@ -67,23 +70,34 @@ def _cold(ctx: RuleContext, joined: pd.DataFrame, output: RuleOutput) -> None:
             en = f"Key person {name} has no recorded contact. {person}: meet them and record the date."
             due, days = None, None
         else:
-            due = (row["last_contact"] + pd.Timedelta(days=limit)).date()
+            due = (row["_contact"] + pd.Timedelta(days=limit)).date()
             days = int(row["_since"]) - limit
-            zh = f"关键人 {name} 已 {int(row['_since'])} 天未接触（上次 {iso(row['last_contact'])}，超过 {limit} 天）。请 {person} 安排拜访。"
-            en = f"Key person {name} not contacted for {int(row['_since'])} days (last {iso(row['last_contact'])}, limit {limit}). {person}: arrange a visit."
+            via_zh, via_en = _via(row)
+            zh = (f"关键人 {name} 已 {int(row['_since'])} 天未接触（上次 {iso(row['_contact'])}{via_zh}，超过 {limit} 天）。"
+                  f"请 {person} 安排拜访。")
+            en = (f"Key person {name} not contacted for {int(row['_since'])} days (last {iso(row['_contact'])}{via_en}, "
+                  f"limit {limit}). {person}: arrange a visit.")
         output.findings.append(finding(ctx, "STK-002", zh, en, key="stakeholders", index=row["_index"],
                                        column="last_contact", project_id=row["project_id"], owner_name=person,
                                        due_date=due, days=days))
     soon = kps[since.notna() & (since <= limit) & (since > limit - UPCOMING_DAYS)]
     for row in rows_of(soon.assign(_since=since.loc[soon.index])):
-        due = (row["last_contact"] + pd.Timedelta(days=limit)).date()
+        due = (row["_contact"] + pd.Timedelta(days=limit)).date()
         ahead = limit - int(row["_since"])
         person = row["owner"] or row["account_manager"]
+        via_zh, via_en = _via(row)
         output.upcoming.append(Upcoming(
             project_id=row["project_id"], rule="STK-002", owner_role="AM", owner=person, due_date=due, days=-ahead,
-            message_zh=f"关键人 {row['name']} 上次接触 {iso(row['last_contact'])}，{ahead} 天后超过 {limit} 天，请安排拜访。",
-            message_en=f"Key person {row['name']} was last contacted {iso(row['last_contact'])}; in {ahead} days that is over {limit} days. Plan a visit.",
+            message_zh=f"关键人 {row['name']} 上次接触 {iso(row['_contact'])}{via_zh}，{ahead} 天后超过 {limit} 天，请安排拜访。",
+            message_en=f"Key person {row['name']} was last contacted {iso(row['_contact'])}{via_en}; in {ahead} days that is over {limit} days. Plan a visit.",
             cell=where(ctx, "stakeholders", row["_index"], "last_contact")["cell"]))
+
+
+def _via(row: dict) -> tuple[str, str]:
+    """Say so when the last contact is a visit, not the map's own date."""
+    if row["last_contact"] is None or row["_contact"] > row["last_contact"]:
+        return "，拜访记录", ", a recorded visit"
+    return "", ""
 
 
 def _opponents(ctx: RuleContext, joined: pd.DataFrame) -> list:

@@ -1,0 +1,177 @@
+"""Who a visit met: the names in 拜访对象 matched to the stakeholder map, and each person's
+effective last contact (SPEC §7).
+
+People type the names the way they speak: ``张伟、王总``, ``李娜，赵主任；钱工``, one per line,
+with a title after the name. A name matches a stakeholder of the *same project* when
+- it is the stakeholder's name (case-insensitive for Latin names, any word of a Latin name), or
+- it is the name followed by a title (``张伟总``, ``张伟经理``, ``李娜（CIO）``), or
+- it is a surname with a title (``王总``, ``老王``): that names *some* stakeholder whose name
+  starts with it. Such a mention is enough to not report the name (VIS-005), but it credits a
+  contact only when exactly one stakeholder of the project has that surname: with two 王 on the
+  map, "王总" does not say which one was met.
+
+Everything is computed once per run over whole columns (split, explode, merges): the benchmark
+ledger has a hundred thousand visits.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+# Between names: 、 , ; ， ； / | and any whitespace (spaces, full-width spaces, new lines).
+SEPARATORS = r"[、,;，；/|\s]+"
+# A bracketed remark after a name: 李娜（CIO）, 张伟(信息中心).
+BRACKETS = r"[（(【\[][^）)】\]]*[）)】\]]"
+# Titles people put after a name or a surname (longest first so 总经理 wins over 总).
+TITLES = ("总经理", "副总经理", "总工程师", "董事长", "副总裁", "总裁", "副总监", "总监", "副总", "总", "董事", "董",
+          "副经理", "经理", "副主任", "主任", "处长", "副处长", "科长", "局长", "部长", "厅长", "院长", "校长", "所长",
+          "行长", "书记", "主席", "主管", "组长", "工程师", "工", "老师", "教授", "博士", "先生", "女士", "小姐", "助理",
+          "专员", "秘书", "代表", "负责人")
+_TITLE_RE = "(?:" + "|".join(sorted(map(re.escape, TITLES), key=len, reverse=True)) + ")"
+_CORE = re.compile(rf"^(.+?){_TITLE_RE}$")
+_FAMILIAR = re.compile(r"^(?:老|小)(.)$")  # 老王, 小李: a surname
+_CJK = re.compile(r"^[\u3400-\u9fff]")
+
+TOKEN_COLUMNS = ["_tid", "_vindex", "project_id", "visit_date", "kind", "token", "_tkey", "_ckey", "_titled"]
+
+
+def split_names(contacts: pd.Series) -> pd.DataFrame:
+    """One row per name typed in a 拜访对象 cell: ``_vindex`` (the visit's row label), ``token``
+    (the name as typed, brackets dropped), ``_tkey`` (its case-folded form), ``_ckey`` (the same
+    without a title after it) and ``_titled`` (a title was dropped)."""
+    text = contacts.dropna().astype(str)
+    text = text[text.str.strip().ne("")]
+    if text.empty:
+        return pd.DataFrame({"_vindex": pd.Series(dtype=object), "token": pd.Series(dtype=object),
+                             "_tkey": pd.Series(dtype=object), "_ckey": pd.Series(dtype=object),
+                             "_titled": pd.Series(dtype=bool)})
+    pieces = text.str.replace(BRACKETS, " ", regex=True).str.split(SEPARATORS, regex=True).explode()
+    pieces = pieces[pieces.notna() & pieces.ne("")]
+    frame = pd.DataFrame({"_vindex": pieces.index.to_numpy(), "token": pieces.to_numpy(dtype=object)})
+    frame = frame.drop_duplicates(["_vindex", "token"]).reset_index(drop=True)
+    tokens = frame["token"].astype(str)
+    core = tokens.str.extract(_CORE, expand=False)
+    familiar = tokens.str.extract(_FAMILIAR, expand=False)
+    core = core.fillna(familiar)
+    frame["_titled"] = core.notna().to_numpy()
+    frame["_tkey"] = tokens.str.casefold().to_numpy()
+    frame["_ckey"] = core.fillna(tokens).str.casefold().to_numpy()
+    return frame
+
+
+def visit_tokens(ctx) -> pd.DataFrame:
+    """Every name of every visit of a known project (cached per run); columns :data:`TOKEN_COLUMNS`."""
+    return ctx.shared("visit_tokens", _visit_tokens)
+
+
+def _visit_tokens(ctx) -> pd.DataFrame:
+    visits = ctx.ledger.frames["visits"]
+    projects = ctx.ledger.frames["projects"]["project_id"]
+    known = visits[visits["project_id"].isin(projects.dropna())]
+    names = split_names(known["contacts"])
+    if names.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in TOKEN_COLUMNS})
+    labels = names["_vindex"].to_numpy()
+    names["project_id"] = known.loc[labels, "project_id"].to_numpy(dtype=object)
+    names["visit_date"] = known.loc[labels, "visit_date"].to_numpy()
+    names["kind"] = known.loc[labels, "kind"].to_numpy(dtype=object)
+    names["_tid"] = np.arange(len(names))
+    return names[TOKEN_COLUMNS]
+
+
+def _stakeholder_keys(stakeholders: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(full keys, surname keys) of the map's people: columns project_id, key, _sindex.
+
+    Full keys: the name, the name without a title (a map may say 赵总), each word of a Latin
+    name. Surname keys: the first one or two characters of a Chinese name (欧阳 is a surname)."""
+    people = stakeholders[stakeholders["project_id"].notna() & stakeholders["name"].notna()]
+    names = people["name"].astype(str)
+    pid = people["project_id"].to_numpy(dtype=object)
+    index = people.index.to_numpy()
+    core = names.str.extract(_CORE, expand=False).fillna(names)
+    parts = [pd.DataFrame({"project_id": pid, "key": names.str.casefold().to_numpy(), "_sindex": index}),
+             pd.DataFrame({"project_id": pid, "key": core.str.casefold().to_numpy(), "_sindex": index})]
+    latin = names[~names.str.match(_CJK) & names.str.contains(r"\s")]
+    if not latin.empty:
+        words = latin.str.casefold().str.split(r"\s+").explode()
+        parts.append(pd.DataFrame({"project_id": people.loc[words.index, "project_id"].to_numpy(dtype=object),
+                                   "key": words.to_numpy(dtype=object), "_sindex": words.index.to_numpy()}))
+    full = pd.concat(parts, ignore_index=True).drop_duplicates()
+    chinese = core.str.match(_CJK)
+    one = core[chinese & core.str.len().ge(2)]
+    two = core[chinese & core.str.len().ge(3)]
+    surnames = pd.concat([
+        pd.DataFrame({"project_id": people.loc[one.index, "project_id"].to_numpy(dtype=object),
+                      "key": one.str[:1].to_numpy(dtype=object), "_sindex": one.index.to_numpy()}),
+        pd.DataFrame({"project_id": people.loc[two.index, "project_id"].to_numpy(dtype=object),
+                      "key": two.str[:2].to_numpy(dtype=object), "_sindex": two.index.to_numpy()}),
+    ], ignore_index=True).drop_duplicates()
+    return full, surnames
+
+
+def name_matches(ctx) -> pd.DataFrame:
+    """(_tid, _sindex, exact) for every name that names a stakeholder of its visit's project
+    (cached per run). ``exact``: by name (with or without a title); else by surname only."""
+    return ctx.shared("name_matches", _name_matches)
+
+
+def _name_matches(ctx) -> pd.DataFrame:
+    tokens = visit_tokens(ctx)
+    empty = pd.DataFrame({"_tid": pd.Series(dtype="int64"), "_sindex": pd.Series(dtype="int64"),
+                          "exact": pd.Series(dtype=bool)})
+    if tokens.empty:
+        return empty
+    full, surnames = _stakeholder_keys(ctx.ledger.frames["stakeholders"])
+    if full.empty:
+        return empty
+    exact = pd.concat([
+        tokens[["_tid", "project_id", "_tkey"]].merge(full, left_on=["project_id", "_tkey"],
+                                                     right_on=["project_id", "key"]),
+        tokens[["_tid", "project_id", "_ckey"]].merge(full, left_on=["project_id", "_ckey"],
+                                                     right_on=["project_id", "key"]),
+    ], ignore_index=True)[["_tid", "_sindex"]].drop_duplicates()
+    exact["exact"] = True
+    titled = tokens[tokens["_titled"].astype(bool) & ~tokens["_tid"].isin(exact["_tid"])]
+    by_surname = titled[["_tid", "project_id", "_ckey"]].merge(
+        surnames, left_on=["project_id", "_ckey"], right_on=["project_id", "key"])[["_tid", "_sindex"]]
+    by_surname = by_surname.drop_duplicates()
+    by_surname["exact"] = False
+    return pd.concat([exact, by_surname], ignore_index=True)
+
+
+def unmatched_names(ctx) -> pd.DataFrame:
+    """The names (rows of :func:`visit_tokens`) that name no stakeholder of their project: VIS-005."""
+    tokens = visit_tokens(ctx)
+    return tokens[~tokens["_tid"].isin(name_matches(ctx)["_tid"])]
+
+
+def effective_last_contact(ctx) -> pd.Series:
+    """Each stakeholder's last contact: the later of ``last_contact`` and the latest visit (on
+    or before as-of) of the same project whose 拜访对象 names that person; NaT when neither.
+
+    Indexed like ``ledger.frames["stakeholders"]``. A visit credits a person named in full (with
+    or without a title) or by a surname only one stakeholder of the project has (SPEC §7).
+    """
+    return ctx.shared("effective_last_contact", _effective_last_contact)
+
+
+def _effective_last_contact(ctx) -> pd.Series:
+    stakeholders = ctx.ledger.frames["stakeholders"]
+    last = pd.to_datetime(stakeholders["last_contact"]).astype("datetime64[ns]")
+    matches = name_matches(ctx)
+    if matches.empty:
+        return last.rename("effective_last_contact")
+    # a surname credits a person only when it is nobody else on that project's map
+    surname = matches[~matches["exact"]]
+    unique = surname.groupby("_tid")["_sindex"].transform("nunique").eq(1)
+    credited = pd.concat([matches[matches["exact"]], surname[unique.to_numpy()]], ignore_index=True)
+    tokens = visit_tokens(ctx).set_index("_tid")
+    dates = pd.to_datetime(tokens["visit_date"]).reindex(credited["_tid"].to_numpy()).to_numpy()
+    met = pd.Series(dates, index=credited["_sindex"].to_numpy())
+    met = met[met.notna() & (met <= pd.Timestamp(ctx.as_of))]
+    latest = met.groupby(level=0).max().reindex(stakeholders.index)
+    out = pd.concat([last, latest.astype("datetime64[ns]")], axis=1).max(axis=1)
+    return out.astype("datetime64[ns]").rename("effective_last_contact")
