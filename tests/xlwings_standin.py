@@ -81,25 +81,47 @@ class Note:
 
 
 class Range:
-    def __init__(self, sheet: Sheet, address: str | None = None, cells: list[tuple[int, int]] | None = None):
+    """A rectangle (``box``: first row, first column, last row, last column) or, for a
+    multi-area address such as ``"A1,C3"``, the listed cells."""
+
+    def __init__(self, sheet: Sheet, address: str | None = None, cells: list[tuple[int, int]] | None = None,
+                 box: tuple[int, int, int, int] | None = None):
         self.sheet = sheet
-        self.cells = cells if cells is not None else _cells(address or "A1")
-        self.row = min(r for r, _ in self.cells)
-        self.column = min(c for _, c in self.cells)
+        self._cells = cells if cells is not None or box is not None else _cells(address or "A1")
+        if box is None:
+            rows = [r for r, _ in self._cells]
+            cols = [c for _, c in self._cells]
+            box = (min(rows), min(cols), max(rows), max(cols))
+            if len(self._cells) == (box[2] - box[0] + 1) * (box[3] - box[1] + 1):
+                self._cells = None  # a plain rectangle
+        self.box = box
+        self.row, self.column = box[0], box[1]
         self._options: dict[str, Any] = {}
 
+    @property
+    def cells(self) -> list[tuple[int, int]]:
+        if self._cells is not None:
+            return self._cells
+        r1, c1, r2, c2 = self.box
+        return [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+
     def options(self, **kwargs: Any) -> Range:
-        clone = Range(self.sheet, cells=self.cells)
+        clone = Range(self.sheet, cells=self._cells, box=self.box)
         clone._options = kwargs
         return clone
 
     @property
     def value(self) -> Any:
         CALLS["value.read"] += 1
-        rows = sorted({r for r, _ in self.cells})
-        cols = sorted({c for _, c in self.cells})
-        grid = [[self.sheet.values.get((r, c)) for c in cols] for r in rows]
-        if len(self.cells) == 1 and self._options.get("ndim") != 2:
+        if self._cells is None:
+            r1, c1, r2, c2 = self.box
+            rows, cols = range(r1, r2 + 1), range(c1, c2 + 1)
+        else:
+            rows = sorted({r for r, _ in self._cells})
+            cols = sorted({c for _, c in self._cells})
+        values = self.sheet.values
+        grid = [[values.get((r, c)) for c in cols] for r in rows]
+        if len(grid) == 1 and len(grid[0]) == 1 and self._options.get("ndim") != 2:
             return grid[0][0]
         return grid
 
@@ -167,8 +189,7 @@ class Sheet:
             return Range(self, "A1")
         rows = [r for r, _ in self.values]
         cols = [c for _, c in self.values]
-        cells = [(r, c) for r in range(min(rows), max(rows) + 1) for c in range(min(cols), max(cols) + 1)]
-        return Range(self, cells=cells)
+        return Range(self, box=(min(rows), min(cols), max(rows), max(cols)))
 
     def clear(self) -> None:
         CALLS["sheet.clear"] += 1
