@@ -126,3 +126,21 @@ def test_cli_sample(tmp_path):
 def test_cli_sample_rejects_zero_projects(tmp_path):
     result = CliRunner().invoke(main, ["sample", "--projects", "0", "--out", str(tmp_path / "x.xlsx")])
     assert result.exit_code == 2
+
+
+def test_core_only_sample_has_no_optional_tab_and_no_finding_about_it(tmp_path):
+    """``kaxl sample --core-only``: the ten first-wave tabs only (the bench's twin without SPEC §7's
+    sheets); the check treats the absent optional sheets as not kept: no finding about them."""
+    from kaxl.contract.columns import SHEETS
+
+    out = tmp_path / "core.xlsx"
+    run = CliRunner().invoke(main, ["sample", "--projects", "40", "--core-only", "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    ledger = read_ledger(out)
+    assert not any(ledger.present[s.key] for s in SHEETS if s.optional)
+    assert all(ledger.present[s.key] for s in SHEETS if not s.optional)
+    titles = [s.title for s in SHEETS if s.optional] + [s.en for s in SHEETS if s.optional]
+    result = check_files([out], DEFAULT_AS_OF)
+    about = [f for f in result.findings if f.sheet in titles or f.rule.split("-")[0] in {"LEA", "VIS", "DEL", "HLT", "ISS"}
+             or any(t in f.message_en for t in titles)]
+    assert result.findings and not about

@@ -1,4 +1,4 @@
-"""`kaxl sample --projects N --seed S --out PATH [--as-of D] [--clean]`."""
+"""`kaxl sample --projects N --seed S --out PATH [--as-of D] [--clean] [--core-only]`."""
 
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ from kaxl.cli import friendly, parse_as_of
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", default="2026-11-16", show_default=True,
               help="The date the ledger is 'today' for. 台账的基准日期。")
 @click.option("--clean", is_flag=True, help="No deliberate mistakes (a ledger that passes the check). 不加入错误。")
+@click.option("--core-only", is_flag=True,
+              help="Only the ten first-wave tabs, none of the optional field and after-sale tabs. 仅含基础十张表。")
 @friendly
-def command(projects: int, seed: int, out: Path, as_of: str, clean: bool) -> None:
+def command(projects: int, seed: int, out: Path, as_of: str, clean: bool, core_only: bool) -> None:
     """生成示例台账 / Write a realistic sample ledger (deterministic for a seed).
 
     Chinese customers and people, every stage and status, contracts with installments, risks,
@@ -28,8 +30,8 @@ def command(projects: int, seed: int, out: Path, as_of: str, clean: bool) -> Non
     """
     from kaxl.samples.generator import make_sample, sheet_sizes, write_sample
 
-    rows = make_sample(projects, seed, parse_as_of(as_of), clean=clean)
-    path = write_sample(rows, out)
+    rows = make_sample(projects, seed, parse_as_of(as_of), clean=clean, core_only=core_only)
+    path = write_sample(rows, out, core_only=core_only)
     total = sum(sheet_sizes(rows).values())
     kind = "无错误 clean" if clean else "含示例错误 with deliberate mistakes"
     click.echo(f"已写入 {path}：{projects} 个项目，共 {total} 行（{kind}）。\n"

@@ -342,11 +342,13 @@ def assemble(ctx: Context, bundles: list[Bundle]) -> dict[str, list[dict[str, An
 
 
 def make_sample(projects: int = 40, seed: int = DEFAULT_SEED, as_of: dt.date = DEFAULT_AS_OF, *,
-                clean: bool = False) -> dict[str, list[dict[str, Any]]]:
+                clean: bool = False, core_only: bool = False) -> dict[str, list[dict[str, Any]]]:
     """The sample ledger as rows per sheet key ({sheet key: [row dicts keyed by column key]}).
 
     Values are as a person would type them (see :func:`as_typed`); ``clean=False`` adds one
     deliberate mistake of every kind per 40 projects (:mod:`kaxl.samples.mistakes`).
+    ``core_only`` leaves out SPEC §7's optional sheets (a company that keeps only the first ten
+    tabs); the other sheets' rows are the same, each sheet module having its own Random.
     """
     ctx, bundles = build_bundles(projects, seed, as_of)
     extras: dict[str, list[dict[str, Any]]] = {}
@@ -356,7 +358,7 @@ def make_sample(projects: int = 40, seed: int = DEFAULT_SEED, as_of: dt.date = D
     for key, more in extras.items():
         rows[key].extend(more)
     times = max(1, projects // PER_PROJECTS)
-    for name in SHEET_MODULES:
+    for name in () if core_only else SHEET_MODULES:
         module = importlib.import_module(name)
         rng = random.Random(f"{seed}:{name}")  # (a str seed is hashed with SHA-512: the same everywhere)
         for key, more in module.build(ctx, bundles, rng).items():
@@ -369,9 +371,10 @@ def make_sample(projects: int = 40, seed: int = DEFAULT_SEED, as_of: dt.date = D
 
 
 def generate(path: str | os.PathLike[str], projects: int = 40, seed: int = DEFAULT_SEED,
-             as_of: dt.date = DEFAULT_AS_OF, *, clean: bool = False) -> Path:
+             as_of: dt.date = DEFAULT_AS_OF, *, clean: bool = False, core_only: bool = False) -> Path:
     """:func:`make_sample` + :func:`write_sample`: what ``kaxl sample`` runs."""
-    return write_sample(make_sample(projects, seed, as_of, clean=clean), path)
+    return write_sample(make_sample(projects, seed, as_of, clean=clean, core_only=core_only), path,
+                        core_only=core_only)
 
 
 def sheet_sizes(rows: dict[str, list[dict[str, Any]]]) -> dict[str, int]:

@@ -11,8 +11,12 @@ from kaxl.contract.columns import SHEETS
 from kaxl.samples.model import Formula
 
 
-def write_sample(rows: dict[str, list[dict[str, Any]]], path: str | os.PathLike[str]) -> Path:
+def write_sample(rows: dict[str, list[dict[str, Any]]], path: str | os.PathLike[str], *,
+                 core_only: bool = False) -> Path:
     """Write sample rows to an .xlsx (XlsxWriter, constant memory: 250k rows stay fast and small).
+
+    Every sheet of the contract gets a tab (an optional one with only its header when it has no
+    rows), except with ``core_only``: then SPEC §7's optional sheets are left out altogether.
 
     Headers are the template's (bilingual, ✱ on required columns); keys not in a sheet's
     columns become extra columns with that header (the SCH-009 mistake). Strings are always
@@ -34,6 +38,8 @@ def write_sample(rows: dict[str, list[dict[str, Any]]], path: str | os.PathLike[
         formats = {"date": date_fmt, "money": book.add_format({"num_format": "#,##0.00"}),
                    "ratio": book.add_format({"num_format": "0%"})}
         for spec in SHEETS:
+            if core_only and spec.optional:
+                continue
             data = rows.get(spec.key, [])
             keys = [c.key for c in spec.columns]
             known = set(keys)
