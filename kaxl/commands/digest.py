@@ -78,11 +78,13 @@ def clock(now_text: str | None, timezone: str) -> Callable[[], dt.datetime]:
 @click.option("--if-due", "if_due", is_flag=True,
               help="Send only if this week's digest is due and not yet sent (for cron / Task Scheduler). 到期才发。")
 @click.option("--force", is_flag=True, help="With --send: send again to people already sent this week. 强制重发。")
+@click.option("--check-config", "check_config", is_flag=True,
+              help="Check kaxl.toml, its environment variables and the channels' audiences; send nothing. 检查配置。")
 @as_of_option
 @config_options
 @friendly
-def command(ledgers: tuple[Path, ...], out: Path | None, send: bool, if_due: bool, force: bool, as_of: str | None,
-            config_path: Path | None, now_text: str | None, **overrides: Any) -> None:
+def command(ledgers: tuple[Path, ...], out: Path | None, send: bool, if_due: bool, force: bool, check_config: bool,
+            as_of: str | None, config_path: Path | None, now_text: str | None, **overrides: Any) -> None:
     """每周邮件摘要 / The weekly e-mail digest, one per person in the 通讯录 Contacts tab.
 
     Without --send / --if-due it writes previews (.eml opens in Outlook and Foxmail, .html in a
@@ -99,6 +101,17 @@ def command(ledgers: tuple[Path, ...], out: Path | None, send: bool, if_due: boo
 
     config = resolve_config(config_path, ledgers, **overrides)
     now = clock(now_text, config.schedule.timezone)
+    if check_config:
+        from kaxl.channels.checks import check_config as problems_of
+
+        problems = problems_of(config)
+        for zh, en in problems:
+            click.echo(f"  ✗ {zh}\n    {en}", err=True)
+        if problems:
+            sys.exit(2)
+        click.echo(f"配置无误（{len(config.channels)} 个群机器人频道）。 / The configuration is complete "
+                   f"({len(config.channels)} chat channel(s)).")
+        return
     if if_due:
         report = run_if_due(config, now=now)
         if report is None:
@@ -128,6 +141,21 @@ def command(ledgers: tuple[Path, ...], out: Path | None, send: bool, if_due: boo
     people = len(written) // 2
     click.echo(f"已写入 {people} 位收件人的预览（.eml 与 .html）到 {target}\n"
                f"Wrote previews (.eml and .html) for {people} recipient(s) to {target}")
+    if config.channels:
+        from kaxl.channels.deliver import write_channel_previews
+        from kaxl.digest.outbox import summary_name
+
+        week = iso_week_of(result.as_of)
+        payloads = write_channel_previews(result, target, config, week=week,
+                                          attachment_name=summary_name(week) if config.attach_summary else None)
+        click.echo(f"已写入 {len(payloads)} 条群机器人消息（.json）到 {target}\n"
+                   f"Wrote {len(payloads)} chat robot message(s) (.json) to {target}")
+
+
+def iso_week_of(day: dt.date) -> str:
+    from kaxl.digest.recipients import iso_week
+
+    return iso_week(day)
 
 
 def _today(now: Callable[[], dt.datetime], config: Any) -> dt.date:

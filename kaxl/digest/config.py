@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -28,6 +29,10 @@ SECURITY_MODES = ("starttls", "tls", "plain")
 LANGUAGES = ("zh+en", "zh", "en")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DEFAULT_PORT = {"starttls": 587, "tls": 465, "plain": 25}
+CHANNEL_KINDS = ("wecom", "dingtalk", "feishu")
+CHANNEL_KEYS = ("kind", "audience", "url_env", "secret_env", "keyword")
+SECRET_KEYS = ("url", "secret", "webhook", "token", "access_token")  # values that belong in the environment
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class ConfigError(KaxlError):
@@ -79,6 +84,56 @@ class ScheduleConfig:
 
 
 @dataclass(frozen=True)
+class ChannelConfig:
+    """One ``[[channel]]`` table (SPEC §9): a group robot and who its messages are for.
+
+    Only the *names* of the environment variables holding the webhook URL and the signing
+    secret are in the file: a webhook URL is a credential (anyone holding it can post to the
+    group), so it is kept out of files the way the SMTP password is.
+    """
+
+    kind: str  # wecom | dingtalk | feishu
+    audience: str  # management | team:<sales director> | person:<name in contacts>
+    url_env: str
+    secret_env: str | None = None
+    keyword: str | None = None  # the robot's security keyword, put in every message
+
+    @property
+    def key(self) -> str:
+        """The destination in the state file: ``channel:dingtalk:team:胡红梅``."""
+        return f"channel:{self.kind}:{self.audience}"
+
+    @property
+    def audience_kind(self) -> str:
+        return self.audience.partition(":")[0]
+
+    @property
+    def audience_name(self) -> str:
+        return self.audience.partition(":")[2].strip()
+
+    def url(self, environ: Mapping[str, str] | None = None) -> str:
+        """The webhook URL from the environment (never from a file)."""
+        env = os.environ if environ is None else environ
+        value = (env.get(self.url_env) or "").strip()
+        if not value:
+            raise ConfigError(f"频道 {self.key} 需要 webhook 地址：请设置环境变量 {self.url_env}",
+                              f"channel {self.key} needs its webhook URL: set the environment variable {self.url_env}")
+        return value
+
+    def secret(self, environ: Mapping[str, str] | None = None) -> str | None:
+        """The signing secret from the environment, or None for a robot that is not signed."""
+        if not self.secret_env:
+            return None
+        env = os.environ if environ is None else environ
+        value = (env.get(self.secret_env) or "").strip()
+        if not value:
+            raise ConfigError(f"频道 {self.key} 需要加签密钥：请设置环境变量 {self.secret_env}",
+                              f"channel {self.key} needs its signing secret: set the environment variable "
+                              f"{self.secret_env}")
+        return value
+
+
+@dataclass(frozen=True)
 class DigestConfig:
     """Everything the digest needs; paths are absolute once loaded (relative to the toml)."""
 
@@ -93,6 +148,7 @@ class DigestConfig:
     out_dir: Path = Path("digest-out")
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    channels: tuple[ChannelConfig, ...] = ()  # group robots (SPEC §9), beside the e-mail
     source: Path | None = None  # the toml it came from, for messages
 
     def with_overrides(self, **changes: Any) -> DigestConfig:
@@ -165,10 +221,85 @@ def config_from_dict(data: Mapping[str, Any], *, base: Path | None = None, sourc
         out_dir=path(digest.get("out_dir", defaults.out_dir)),
         smtp=replace(smtp, cafile=str(path(smtp.cafile)) if smtp.cafile else None),
         schedule=schedule,
+        channels=channels_from(data, source),
         source=source,
     )
     _validate(config)
     return config
+
+
+def channels_from(data: Mapping[str, Any], source: Path | None = None) -> tuple[ChannelConfig, ...]:
+    """The ``[[channel]]`` tables, checked one by one (bilingual errors naming the table)."""
+    where = str(source) if source else None
+    for key in SECRET_KEYS:
+        if data.get(key):
+            raise _secret_error(key, "kaxl.toml", where)
+    tables = data.get("channel", [])
+    if isinstance(tables, Mapping):
+        tables = [tables]
+    if not isinstance(tables, list) or not all(isinstance(t, Mapping) for t in tables):
+        raise ConfigError("channel 应写成 [[channel]] 表", "'channel' must be written as [[channel]] tables", file=where)
+    out: list[ChannelConfig] = []
+    for number, table in enumerate(tables, 1):
+        label = f"[[channel]] #{number}"
+        for key in SECRET_KEYS:
+            if table.get(key):
+                raise _secret_error(key, label, where)
+        unknown = sorted(set(table) - set(CHANNEL_KEYS))
+        if unknown:
+            raise ConfigError(f"{label} 有未知的设置：{'、'.join(unknown)}（可用：{', '.join(CHANNEL_KEYS)}）",
+                              f"{label} has unknown settings: {', '.join(unknown)} (known: {', '.join(CHANNEL_KEYS)})",
+                              file=where)
+        channel = ChannelConfig(
+            kind=str(table.get("kind", "")).strip().lower(), audience=_audience(table.get("audience")),
+            url_env=str(table.get("url_env", "")).strip(),
+            secret_env=str(table["secret_env"]).strip() if table.get("secret_env") else None,
+            keyword=str(table["keyword"]).strip() if table.get("keyword") else None)
+        problems = channel_problems(channel)
+        if problems:
+            raise ConfigError(f"{label}：" + "；".join(p[0] for p in problems),
+                              f"{label}: " + "; ".join(p[1] for p in problems), file=where)
+        if any(c.key == channel.key for c in out):
+            raise ConfigError(f"{label} 与前面的频道重复：{channel.key}",
+                              f"{label} repeats an earlier channel: {channel.key}", file=where)
+        out.append(channel)
+    return tuple(out)
+
+
+def channel_problems(channel: ChannelConfig) -> list[tuple[str, str]]:
+    """What is wrong with one channel's own settings (zh, en); the environment is checked later."""
+    problems: list[tuple[str, str]] = []
+    if channel.kind not in CHANNEL_KINDS:
+        problems.append((f"kind 应为 {'/'.join(CHANNEL_KINDS)}，而不是 “{channel.kind}”",
+                         f"kind must be one of {', '.join(CHANNEL_KINDS)}, not {channel.kind!r}"))
+    kind, _, name = channel.audience.partition(":")
+    if not ((kind == "management" and not name) or (kind in ("team", "person") and name.strip())):
+        problems.append((f"audience 应为 management、team:销售总监姓名 或 person:通讯录姓名，而不是 “{channel.audience}”",
+                         f"audience must be management, team:<sales director> or person:<name in contacts>, "
+                         f"not {channel.audience!r}"))
+    for setting, value in (("url_env", channel.url_env), ("secret_env", channel.secret_env)):
+        if value is None:
+            continue
+        if not _ENV_NAME.match(value):
+            problems.append((f"{setting} 应为环境变量名（如 KAXL_DT_EAST_URL），而不是 “{value}”；地址和密钥不能写在文件里",
+                             f"{setting} must name an environment variable (e.g. KAXL_DT_EAST_URL), not {value!r}; "
+                             f"URLs and secrets never go in the file"))
+    if channel.kind == "wecom" and channel.secret_env:
+        problems.append(("企业微信群机器人不支持加签：请删除 secret_env",
+                         "WeCom group robots have no signing: remove secret_env"))
+    return problems
+
+
+def _audience(value: Any) -> str:
+    kind, sep, name = str(value or "").strip().partition(":")
+    return f"{kind.strip().lower()}{sep}{name.strip()}"
+
+
+def _secret_error(key: str, where_label: str, source: str | None) -> ConfigError:
+    return ConfigError(
+        f"{where_label} 不能保存 {key}：webhook 地址和密钥须放在环境变量中，文件里只写 url_env / secret_env",
+        f"{where_label} must not hold '{key}': webhook URLs and secrets go in environment variables; "
+        f"the file names them with url_env / secret_env", file=source)
 
 
 def _validate(config: DigestConfig) -> None:

@@ -163,13 +163,21 @@ def send_digests(result: Any, config: DigestConfig, *, now: Clock = system_now, 
         already = set() if force else state.sent(week)
         outbox = build_outbox(result, config, now=now, week=week,
                               only=lambda d: d.recipient.email.strip().lower() not in already)
-        report.already = sorted(already)
+        report.already = sorted(k for k in already if not k.startswith("channel:"))
 
         def sent(key: str) -> None:
             state.mark_sent(week, key, now())
             report.sent.append(key)
 
-        report.failures = send_all(((o.key, o.message) for o in outbox), config.smtp, on_sent=sent, environ=environ)
+        try:
+            report.failures = send_all(((o.key, o.message) for o in outbox), config.smtp, on_sent=sent,
+                                       environ=environ)
+        finally:  # the group robots go out even when the mail server is down (and the reverse)
+            if config.channels:
+                from kaxl.channels.deliver import send_channels
+
+                send_channels(result, config, state, week, now=now, report=report, force=force, environ=environ,
+                              attachment_name=summary_name(week) if config.attach_summary else None)
         if not report.failures:
             state.mark_complete(week, now(), recipients=len(report.sent) + len(report.already))
     return report
