@@ -276,6 +276,11 @@ def test_wecom_team_message_is_split_into_numbered_parts_under_the_limit(tmp_pat
     assert all(f"（{i}/{len(parts)}）" in c for i, c in enumerate(contents, 1))
     joined = "\n".join(contents)
     assert joined.count("逾期升级 Escalated receivables") == 1 and joined.count("Full details") == 1
+    fs = [{"kind": "feishu", "audience": "team:王总", "url_env": "X"}]
+    ((_, (card,)),) = parts_of(result, _config(tmp_path, ledger, channels=fs))
+    content = card.payload["card"]["elements"][0]["content"]
+    assert content.count("<at id=ou_zw></at>") == 1 and content.count("<at id=ou_ln></at>") == 1
+    assert content.count("<at ") == 2
 
 
 def test_crash_and_rerun_posts_only_what_was_not_acknowledged(tmp_path, ledger, result, robots):
@@ -398,3 +403,51 @@ def test_without_send_the_payloads_are_written_beside_the_previews(tmp_path, led
     body = json.loads((out / "2026-W47_dingtalk_person_孙强_1of1.json").read_text(encoding="utf-8"))
     assert body["msgtype"] == "markdown" and body["at"]["atMobiles"] == ["13700003333"]
     assert list(out.glob("*.eml"))  # the e-mail previews are there too
+
+
+def test_sections_come_in_the_emails_order_and_are_escaped(tmp_path, ledger, monkeypatch):
+    """A section module (e.g. SPEC §8's since-last-week) reaches the chat as it reaches the e-mail."""
+    import sys
+    import types
+
+    from kaxl.digest import recipients
+    from kaxl.digest.recipients import Section, SectionLine
+
+    module = types.ModuleType("kaxl_test_sections")
+
+    def sections(result, contact, contacts):
+        if contact.name != "孙强":
+            return []
+        return [Section("since", "自上周以来", "Since last week",
+                        (SectionLine("新增 1 项：**粗体** <at id=all></at>", "1 new", project_id="P2",
+                                     cell="'回款台账 Receivables'!D6", tone="overdue"),), first=True),
+                Section("visits", "拜访计划", "Visits to plan", (SectionLine("本周拜访 [客户](x)", "visit"),))]
+
+    module.sections = sections
+    monkeypatch.setitem(sys.modules, "kaxl_test_sections", module)
+    monkeypatch.setattr(recipients, "SECTION_MODULES", ("kaxl_test_sections",))
+    result = check_files(ledger, support.AS_OF)
+    config = _config(tmp_path, ledger, channels=[CHANNELS[1], {"kind": "feishu", "audience": "person:孙强",
+                                                                "url_env": "F"}])
+    (_, (dt_part,)), (_, (fs_part,)) = parts_of(result, config)
+    text = dt_part.payload["markdown"]["text"]
+    assert text.index("自上周以来") < text.index("我的待办") < text.index("拜访计划")
+    assert "＊＊粗体＊＊ ＜at id=all＞" in text and "［客户］(x)" in text
+    card = fs_part.payload["card"]["elements"][0]["content"]
+    assert "&#42;&#42;粗体&#42;&#42; &lt;at id=all&gt;&lt;/at&gt;" in card and "<at " not in card
+
+
+def test_dingtalk_mentions_by_user_id_when_there_is_no_mobile():
+    from kaxl.channels.message import ChannelMessage, Person, Seg
+    from kaxl.channels.send import compose
+
+    person = Person("周敏", dingtalk_userid="manager4220")
+    message = ChannelMessage("KA周报", lead=((Seg("周敏", "mention", person=person),),))
+    (part,) = compose(message, "dingtalk")
+    assert part.payload["at"] == {"atMobiles": [], "atUserIds": ["manager4220"], "isAtAll": False}
+    assert "@manager4220" in part.payload["markdown"]["text"]
+    odd = Person("周敏", feishu_open_id='ou_1"></at><at id=all')  # a typo'd id mentions nobody
+    (fs,) = compose(ChannelMessage("KA", lead=((Seg("周敏", "mention", person=odd),),)), "feishu")
+    assert "<at " not in fs.payload["card"]["elements"][0]["content"]
+    (wc,) = compose(message, "wecom")  # no WeCom id: the name, mentioning nobody
+    assert "周敏" in wc.payload["markdown"]["content"] and "<@" not in wc.payload["markdown"]["content"]

@@ -35,7 +35,7 @@ COLORS = {"overdue": "#c62828", "due": "#e0a100", "open": "#607d8b", "good": "#2
 
 
 def mention_of(person: Person) -> str | None:
-    return person.mobile or person.dingtalk_userid
+    return escape.identifier(person.mobile) or escape.identifier(person.dingtalk_userid)
 
 
 def line(segs: Line) -> tuple[str, list[Person]]:
@@ -47,7 +47,7 @@ def line(segs: Line) -> tuple[str, list[Person]]:
         elif seg.style == "tone":
             out.append(escape.wrap(text, f'<font color="{COLORS.get(seg.tone or "", "#607d8b")}">', "</font>"))
         elif seg.style == "mention" and seg.person and mention_of(seg.person):
-            out.append(f"@{escape.one_line(mention_of(seg.person) or '').strip()}")
+            out.append(f"@{mention_of(seg.person)}")
             mentioned.append(seg.person)
         else:
             out.append(text)
@@ -62,8 +62,8 @@ def payload(title: str, lead: str, blocks: Sequence[str], note: str, number: str
             mentioned: Sequence[Person]) -> dict[str, Any]:
     plain = f"{title}{number}"
     text = "\n\n".join(b for b in (f"#### {escape.dingtalk(plain)}", lead, *blocks, note) if b)
-    mobiles = sorted({p.mobile for p in mentioned if p.mobile})
-    users = sorted({p.dingtalk_userid for p in mentioned if not p.mobile and p.dingtalk_userid})
+    mobiles = sorted({p.mobile for p in mentioned if p.mobile and mention_of(p) == p.mobile})
+    users = sorted({p.dingtalk_userid for p in mentioned if p.dingtalk_userid and mention_of(p) == p.dingtalk_userid})
     return {"msgtype": "markdown", "markdown": {"title": plain, "text": text},
             "at": {"atMobiles": mobiles, "atUserIds": users, "isAtAll": False}}
 

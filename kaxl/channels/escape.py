@@ -58,3 +58,15 @@ def wrap(text: str, left: str, right: str) -> str:
     start = text[: len(text) - len(text.lstrip())]
     end = text[len(text.rstrip()):]
     return f"{start}{left}{core}{right}{end}"
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z0-9_.\-]+$")
+
+
+def identifier(value: str | None) -> str | None:
+    """A user id / open id / mobile fit to go into mention markup as is, else None (no mention).
+
+    Ids are never escaped (an escaped id names nobody); one with other characters is a typo
+    in the contacts tab, and mentioning nobody is safer than building markup from it."""
+    text = (value or "").strip()
+    return text if _IDENTIFIER.match(text) else None

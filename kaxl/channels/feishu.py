@@ -33,7 +33,7 @@ COLORS = {"overdue": "red", "due": "orange", "open": "grey", "good": "green"}
 
 
 def mention_of(person: Person) -> str | None:
-    return person.feishu_open_id
+    return escape.identifier(person.feishu_open_id)
 
 
 def line(segs: Line) -> tuple[str, list[Person]]:
@@ -44,8 +44,8 @@ def line(segs: Line) -> tuple[str, list[Person]]:
             out.append(escape.wrap(text, "**", "**"))
         elif seg.style == "tone":
             out.append(escape.wrap(text, f"<font color='{COLORS.get(seg.tone or '', 'grey')}'>", "</font>"))
-        elif seg.style == "mention" and seg.person and seg.person.feishu_open_id:
-            out.append(f"<at id={escape.feishu(seg.person.feishu_open_id)}></at>")
+        elif seg.style == "mention" and seg.person and mention_of(seg.person):
+            out.append(f"<at id={mention_of(seg.person)}></at>")
             mentioned.append(seg.person)
         else:
             out.append(text)

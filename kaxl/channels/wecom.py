@@ -28,7 +28,7 @@ COLORS = {"overdue": "warning", "due": "warning", "open": "comment", "good": "in
 
 
 def mention_of(person: Person) -> str | None:
-    return person.wecom_userid
+    return escape.identifier(person.wecom_userid)
 
 
 def line(segs: Line) -> tuple[str, list[Person]]:
@@ -39,8 +39,8 @@ def line(segs: Line) -> tuple[str, list[Person]]:
             out.append(escape.wrap(text, "**", "**"))
         elif seg.style == "tone":
             out.append(escape.wrap(text, f'<font color="{COLORS.get(seg.tone or "", "comment")}">', "</font>"))
-        elif seg.style == "mention" and seg.person and seg.person.wecom_userid:
-            out.append(f"<@{escape.one_line(seg.person.wecom_userid).strip()}>")
+        elif seg.style == "mention" and seg.person and mention_of(seg.person):
+            out.append(f"<@{mention_of(seg.person)}>")
             mentioned.append(seg.person)
         else:
             out.append(text)
