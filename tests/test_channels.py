@@ -451,3 +451,13 @@ def test_dingtalk_mentions_by_user_id_when_there_is_no_mobile():
     assert "<at " not in fs.payload["card"]["elements"][0]["content"]
     (wc,) = compose(message, "wecom")  # no WeCom id: the name, mentioning nobody
     assert "周敏" in wc.payload["markdown"]["content"] and "<@" not in wc.payload["markdown"]["content"]
+
+
+def test_httpx_is_loaded_only_when_something_is_sent():
+    import subprocess
+    import sys
+
+    code = ("import sys, kaxl.cli, kaxl.api, kaxl.digest, kaxl.channels.deliver, kaxl.channels.checks; "
+            "print('httpx' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"  # the Excel-button path and previews never pay for it
