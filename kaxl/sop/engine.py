@@ -95,6 +95,9 @@ class CheckResult:
     kpis: dict[str, Any]
     kpis_by_manager: dict[str, dict[str, Any]]
     deductions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # kaxl.history.frames.History when a history store is configured (SPEC §8), set by the
+    # commands after recording this run's snapshot; None otherwise (no since-last-week views).
+    history: Any = None
 
     @property
     def counts(self) -> dict[str, int]:
