@@ -75,6 +75,7 @@ SETTINGS: tuple[SettingDef, ...] = (
     SettingDef("target_health_ok", 0.9, "ratio", "目标：健康度达标客户占比", "target: share of customers at healthy level"),
     SettingDef("target_complaint_on_time", 0.9, "ratio", "目标：投诉按时解决率", "target: complaints resolved on time"),
     SettingDef("target_visit_cadence", 0.9, "ratio", "目标：重点客户按期面谈率", "target: key customers met in person on cadence"),
+    SettingDef("target_renewal", 0.8, "ratio", "目标：到期合同续签率", "target: share of ended contracts renewed"),
     # SPEC §8: history
     SettingDef("stale_finding_weeks", 3, "int", "问题持续 N 周未解决则升级至销售经理的上级", "a finding open N weeks is escalated to the AM's manager"),
     SettingDef("calendar_fallback", "none", "choice", "未知年份的工作日：none 报错 / weekends 按周末", "unknown years: none = error, weekends = Mon–Fri", ("none", "weekends")),
@@ -108,7 +109,8 @@ def parse_value(definition: SettingDef, raw: object) -> Any:
         return text.lower() if text.lower() in definition.choices else UNREADABLE
     if kind == "ints":
         parts = [norm_int(p) for p in text.replace("，", ",").split(",") if p.strip()]
-        if len(parts) != len(definition.default) or any(p in (None, UNREADABLE) for p in parts) or parts != sorted(parts):
+        if (len(parts) != len(definition.default) or any(p in (None, UNREADABLE) or p < 0 for p in parts)
+                or parts != sorted(parts)):
             return UNREADABLE
         return tuple(parts)
     if kind == "weights":  # shares that sum to 1: a wrong sum is an error, never renormalised
@@ -141,6 +143,29 @@ class Settings(dict):
             raise AttributeError(name) from None
 
 
+def why_refused(definition: SettingDef, raw: object) -> tuple[str, str]:
+    """What is wrong with a list setting, so the user fixes the value rather than guesses
+    (a weights list that does not sum to 1 names its sum: it is refused, never renormalised)."""
+    if definition.kind not in ("weights", "ints"):
+        return "", ""
+    text = clean_text(str(raw)) if raw is not None else ""
+    parts = [p.strip() for p in text.replace("，", ",").split(",") if p.strip()]
+    count = len(definition.default)
+    if definition.kind == "weights":
+        numbers = [norm_number(p) for p in parts]
+        if len(parts) != count:
+            return f"须为 {count} 个用逗号分隔的权重", f"it must be {count} comma-separated weights"
+        if any(n in (None, UNREADABLE) for n in numbers):
+            return "每个权重须为数字", "each weight must be a number"
+        if any(n < 0 for n in numbers):
+            return "权重不能为负数", "no weight may be negative"
+        total = sum(numbers)
+        return (f"各权重合计为 {total:g}，须正好为 1（不会自动按比例调整）",
+                f"the weights sum to {total:g}, not 1 (they are never rescaled)")
+    return (f"须为 {count} 个由小到大、用逗号分隔的非负整数", f"it must be {count} non-negative whole numbers, "
+            "comma-separated, smallest first")
+
+
 def defaults() -> Settings:
     return Settings({s.key: s.default for s in SETTINGS})
 
@@ -165,11 +190,13 @@ def read_settings(ledger) -> tuple[Settings, list[Finding]]:
             continue
         value = parse_value(definition, raw)
         if value is UNREADABLE or value is None:
+            why_zh, why_en = why_refused(definition, raw)
             findings.append(make(
                 "SET-001",
-                f"参数 {definition.key} 的值 “{quote(raw)}” 无法识别，使用默认值 {format_default(definition)}。",
-                f"Setting {definition.key} value '{quote(raw)}' cannot be read; the default "
-                f"{format_default(definition)} is used.",
+                f"参数 {definition.key} 的值 “{quote(raw)}” 无法识别{'：' + why_zh if why_zh else ''}，"
+                f"使用默认值 {format_default(definition)}。",
+                f"Setting {definition.key} value '{quote(raw)}' cannot be read{': ' + why_en if why_en else ''}; "
+                f"the default {format_default(definition)} is used.",
                 **ledger.locate("settings", index, "value")))
             continue
         if definition.key in chosen:  # a second copy (another ledger of the portfolio, or a repeated row)

@@ -158,20 +158,35 @@ def effective_last_contact(ctx) -> pd.Series:
     return ctx.shared("effective_last_contact", _effective_last_contact)
 
 
-def _effective_last_contact(ctx) -> pd.Series:
-    stakeholders = ctx.ledger.frames["stakeholders"]
-    last = pd.to_datetime(stakeholders["last_contact"]).astype("datetime64[ns]")
+def visit_credits(ctx) -> pd.DataFrame:
+    """(_sindex, visit_date) for every visit on or before as-of that credits a stakeholder (named
+    in full, or by a surname nobody else on that project's map has); cached per run. The health
+    model (:mod:`kaxl.sop.health`) needs every contact date, not only the latest."""
+    return ctx.shared("visit_credits", _visit_credits)
+
+
+def _visit_credits(ctx) -> pd.DataFrame:
     matches = name_matches(ctx)
     if matches.empty:
-        return last.rename("effective_last_contact")
+        return pd.DataFrame({"_sindex": pd.Series(dtype="int64"), "visit_date": pd.Series(dtype="datetime64[ns]")})
     # a surname credits a person only when it is nobody else on that project's map
     surname = matches[~matches["exact"]]
     unique = surname.groupby("_tid")["_sindex"].transform("nunique").eq(1)
     credited = pd.concat([matches[matches["exact"]], surname[unique.to_numpy()]], ignore_index=True)
     tokens = visit_tokens(ctx).set_index("_tid")
     dates = pd.to_datetime(tokens["visit_date"]).reindex(credited["_tid"].to_numpy()).to_numpy()
-    met = pd.Series(dates, index=credited["_sindex"].to_numpy())
-    met = met[met.notna() & (met <= pd.Timestamp(ctx.as_of))]
+    out = pd.DataFrame({"_sindex": credited["_sindex"].to_numpy(), "visit_date": dates})
+    out["visit_date"] = out["visit_date"].astype("datetime64[ns]")
+    return out[out["visit_date"].notna() & (out["visit_date"] <= pd.Timestamp(ctx.as_of))].reset_index(drop=True)
+
+
+def _effective_last_contact(ctx) -> pd.Series:
+    stakeholders = ctx.ledger.frames["stakeholders"]
+    last = pd.to_datetime(stakeholders["last_contact"]).astype("datetime64[ns]")
+    credits = visit_credits(ctx)
+    if credits.empty:
+        return last.rename("effective_last_contact")
+    met = pd.Series(credits["visit_date"].to_numpy(), index=credits["_sindex"].to_numpy())
     latest = met.groupby(level=0).max().reindex(stakeholders.index)
     out = pd.concat([last, latest.astype("datetime64[ns]")], axis=1).max(axis=1)
     return out.astype("datetime64[ns]").rename("effective_last_contact")

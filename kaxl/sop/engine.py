@@ -35,6 +35,9 @@ SOP_MODULES = (
     "kaxl.validators.projects",
     "kaxl.validators.leads",
     "kaxl.validators.visits",
+    "kaxl.validators.delivery",
+    "kaxl.validators.health",
+    "kaxl.validators.issues",
 )
 
 ALERT_COLUMNS = [
