@@ -71,6 +71,12 @@ class Ledger:
     findings: list[Finding] = field(default_factory=list)
     extras: dict[str, pd.DataFrame] = field(default_factory=dict)
 
+    def keeps(self, key: str) -> bool:
+        """The workbook keeps this sheet: it is there and has at least one row. The blank template
+        ships every tab, so an optional sheet nobody has filled in is not kept yet, and its rules
+        (HLT-002 "no assessment", VIS-003 "no visit"…) would only accuse every customer at once."""
+        return bool(self.present.get(key)) and not self.frames[key].empty
+
     def source(self, key: str, src: int) -> SheetSource:
         return self.sources[key][src]
 

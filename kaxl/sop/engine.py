@@ -22,7 +22,8 @@ SCHEMA_VERSION = "1.0"
 
 # The SOP rule modules, in SOP order. Each exposes ``run(ctx: RuleContext) -> RuleOutput`` and
 # may name the optional sheets (SPEC §7) its rules are about in ``NEEDS``: it runs only when the
-# workbook has them all, so a company that does not keep a sheet gets no finding about it.
+# workbook keeps them all (there, with a row: Ledger.keeps), so a company that does not keep a
+# sheet, or has not started the template's empty tab, gets no finding about it.
 SOP_MODULES = (
     "kaxl.validators.initiation",
     "kaxl.validators.stakeholders",
@@ -128,7 +129,7 @@ def run_check(ledger: Ledger, as_of: dt.date) -> CheckResult:
     upcoming: list[Upcoming] = []
     for name in SOP_MODULES:  # imported here, not at the top: the Excel button's import stays light
         module = importlib.import_module(name)
-        if not all(ledger.present[key] for key in getattr(module, "NEEDS", ())):
+        if not all(ledger.keeps(key) for key in getattr(module, "NEEDS", ())):
             continue
         output = module.run(ctx)
         findings += output.findings
