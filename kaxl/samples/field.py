@@ -31,6 +31,9 @@ from typing import Any
 
 from kaxl.samples.model import DAY, HISTORY_DAYS, STAGE_RANK, Bundle, Context, person, wan
 
+# What `kaxl demo` says about these sheets: (zh, en, the sheets, the rules they demonstrate).
+DEMO = ("现场", "In the field", ("leads", "visits"),
+        ("LEA-001", "LEA-002", "LEA-003", "PRJ-001", "VIS-001", "VIS-002", "VIS-003", "VIS-004", "VIS-005"))
 KA_MIN_AMOUNT = 300_000  # the sample company's KA threshold (settings ka_min_amount): 30万
 VISIT_MONTHS_DAYS = 120  # how far back an active project's visit log reaches
 FACE_TO_FACE_DAYS = 25  # an active customer was met in person at most this long ago
