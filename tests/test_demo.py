@@ -23,6 +23,11 @@ def test_demo_command(tmp_path):
     assert "请查看 Look at" in result.output and str(out / "check.json") in result.output
     assert "失败 step failed" not in result.output
     assert (out / "templates" / "kaxl-ledger-template.xlsx").exists()
+    # the field sheets (SPEC §7): what they hold and one finding of each of their rules
+    assert "现场 In the field：线索登记 Leads" in result.output and "拜访记录 Visits" in result.output
+    for rule_id in ("LEA-001", "LEA-002", "LEA-003", "PRJ-001", "VIS-001", "VIS-002", "VIS-003", "VIS-004", "VIS-005"):
+        assert f"{rule_id} ×1" in result.output, rule_id
+        assert rule_id in (out / "check.txt").read_text(encoding="utf-8")
 
 
 def test_optional_step_failure_is_reported_not_fatal(tmp_path):

@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_ledgers" / "kaxl-sample.xlsx"
 AS_OF = dt.date(2026, 11, 16)
 PROJECT_KEYED = {"项目台账 Projects", "立项评估 Initiation", "干系人地图 Stakeholders", "方案投标 Proposal & Bid",
-                 "合同 Contracts", "风险登记 Risks"}
+                 "合同 Contracts", "风险登记 Risks",
+                 "线索登记 Leads", "拜访记录 Visits"}  # a lead of no project goes to one file (see part())
 
 
 def sheets_of(path: Path) -> dict[str, list[list]]:

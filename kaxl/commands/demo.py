@@ -20,7 +20,8 @@ def command(out_dir: Path, as_of: str) -> None:
 
     Writes the sample ledger (40 projects, deliberate mistakes of every kind), the check
     output (check.txt in Chinese, check.json) and, when installed, the annotated copy, the
-    managers' summary and the weekly e-mail previews into one folder.
+    managers' summary and the weekly e-mail previews into one folder; it says what the field
+    sheets (leads, visits) hold and what the check found on them.
     """
     from kaxl.samples.demo import run_demo
 
@@ -29,6 +30,10 @@ def command(out_dir: Path, as_of: str) -> None:
     click.echo(f"演示完成 Demo done — {run.out_dir.resolve()}")
     click.echo(f"校验：{counts['error']} 个错误、{counts['warning']} 个警告、{counts['info']} 条提示 / "
                f"check: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")
+    from kaxl.samples.demo import sheet_module_lines
+
+    for line in sheet_module_lines(run):
+        click.echo(line)
     click.echo("请查看 Look at:")
     for zh, en, path in run.written:
         click.echo(f"  {path}  — {zh} / {en}")

@@ -118,6 +118,42 @@ STEPS: tuple[DemoStep, ...] = (
 )
 
 
+def sheet_module_lines(run: DemoRun) -> list[str]:
+    """What the sample's optional sheets hold and what the check found on them (SPEC §7), one
+    block per sample sheet module that says so (``DEMO = (zh, en, sheet keys, rule ids)`` in
+    :data:`kaxl.samples.generator.SHEET_MODULES`): rows per sheet, then each rule's findings."""
+    import importlib
+    from collections import Counter
+
+    from kaxl.contract.columns import sheet
+    from kaxl.contract.rules import rule
+    from kaxl.samples.generator import SHEET_MODULES
+
+    if run.result is None or run.ledger is None:
+        return []
+    from kaxl.reading.ledger import read_ledger
+
+    ledger = read_ledger(run.ledger)
+    fired = Counter(f.rule for f in run.result.findings)
+    lines: list[str] = []
+    for name in SHEET_MODULES:
+        demo = getattr(importlib.import_module(name), "DEMO", None)
+        if demo is None:
+            continue
+        zh, en, keys, rules = demo
+        sizes = [(sheet(k).title, len(ledger.frames[k])) for k in keys if ledger.present.get(k)]
+        if not sizes:
+            continue
+        found = sum(fired[r] for r in rules)
+        rows = "，".join(f"{title} {n} 行 rows" for title, n in sizes)
+        lines.append(f"{zh} {en}：{rows}；{found} 项发现 findings")
+        for rule_id in rules:
+            if fired[rule_id]:
+                r = rule(rule_id)
+                lines.append(f"    {rule_id} ×{fired[rule_id]}  {r.title_zh} / {r.title_en}")
+    return lines
+
+
 def run_demo(out_dir: str | os.PathLike[str] = "kaxl-demo", as_of: dt.date = DEFAULT_AS_OF,
              steps: tuple[DemoStep, ...] = STEPS) -> DemoRun:
     """Run every demo step into ``out_dir``; optional steps that fail are recorded, not raised."""

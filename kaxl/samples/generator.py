@@ -25,6 +25,7 @@ from typing import Any
 
 from kaxl.contract.columns import SHEETS, sheet
 from kaxl.contract.settings import SETTINGS, format_default
+from kaxl.samples.field import KA_MIN_AMOUNT
 from kaxl.samples.mistakes import PER_PROJECTS, add_mistakes, finish
 from kaxl.samples.model import (
     COMPANY_DAYS,
@@ -60,7 +61,7 @@ from kaxl.samples.workbook import write_sample
 #   mistakes(ctx, bundles, rows, rng, times) -> None  (one mistake of each of its rules per
 #                                                      ``times``, in place; not for clean samples)
 # Each gets its own seeded Random, so adding one never changes the rows of the others.
-SHEET_MODULES: tuple[str, ...] = ()
+SHEET_MODULES: tuple[str, ...] = ("kaxl.samples.field",)
 
 __all__ = ["DEFAULT_AS_OF", "DEFAULT_SEED", "build_bundles", "generate", "make_sample", "sheet_sizes", "write_sample"]
 
@@ -300,6 +301,8 @@ def _settings_rows(as_of: dt.date) -> list[dict[str, Any]]:
             value = setting.default
         if setting.key == "calendar_fallback" and (as_of + dt.timedelta(days=30)).year > LAST_STATUTORY_YEAR:
             value = "weekends"  # the sample reaches past the published calendar: count Mon–Fri there
+        if setting.key == "ka_min_amount":
+            value = KA_MIN_AMOUNT  # the sample company's KA threshold (PRJ-001 is off while 0)
         rows.append({"key": setting.key, "value": value, "note": f"{setting.zh} / {setting.en}"})
     return rows
 

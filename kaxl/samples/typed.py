@@ -80,8 +80,11 @@ def _type_text(rng: random.Random, value: Any) -> Any:
 
 
 def as_typed(rows: dict[str, list[dict[str, Any]]], rng: random.Random) -> dict[str, list[dict[str, Any]]]:
-    """Write typed values the way people type them; unreadable text left by mistakes stays as is."""
-    for spec in SHEETS:
+    """Write typed values the way people type them; unreadable text left by mistakes stays as is.
+
+    SPEC §7's optional sheets are typed last, so that keeping them or not (``--core-only``)
+    never changes how the first ten tabs are typed."""
+    for spec in sorted(SHEETS, key=lambda s: s.optional):
         for column in spec.columns:
             kind = column.type
             labels = {c.key: c.zh for c in column.choices}
