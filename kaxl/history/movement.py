@@ -167,6 +167,7 @@ def kpi_deltas(history: History, *, scope: str = PORTFOLIO,
         return ()
     kpis = history.kpis[history.kpis["scope"].fillna(PORTFOLIO).eq(scope)]
     now = kpis[kpis["as_of"].eq(dates[-1])].drop_duplicates("name", keep="last")
+    now = now[pd.to_numeric(now["target"], errors="coerce").notna()]  # a KPI has a target (not aging, pipeline)
     before = kpis[kpis["as_of"].eq(dates[-2])].drop_duplicates("name", keep="last").set_index("name")["value"]
     meta = kpi_meta or {}
     out = []
