@@ -35,3 +35,68 @@ def stack(*histories: History) -> History:
         parts = [getattr(h, name) for h in histories if not getattr(h, name).empty]
         return pd.concat(parts, ignore_index=True) if parts else getattr(histories[0], name)
     return History(cat("findings"), cat("projects"), cat("kpis"))
+
+
+# -- the four-week scenario ---------------------------------------------------------------------
+import copy  # noqa: E402
+import dataclasses  # noqa: E402
+import datetime as dt  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+WEEKS = [dt.date(2026, 11, 16) + dt.timedelta(weeks=i) for i in range(4)]
+PROJECT = "KA-2026-0001"  # 350,000 in bidding, expected close 2026-12-14
+FIXED_W2 = "PAY-003|receivables|HT-2026-0003/1|due_date"  # collected in week 2
+BROKEN_W2 = "CON-001|contracts|HT-2025-0001|advance_ratio"  # zero advance, no approval: week 2, fixed week 3
+FIXED_W3 = "PAY-003|receivables|HT-2026-0006/1|due_date"  # collected in week 3
+BROKEN_W4 = "CON-003|contracts|HT-2025-0001|acceptance_defined"  # acceptance undefined in week 4
+
+
+def _row(rows, sheet, **match):
+    return next(r for r in rows[sheet] if all(str(r[k]) == str(v) for k, v in match.items()))
+
+
+def _collect(rows, contract, installment, day):
+    row = _row(rows, "receivables", contract_id=contract, installment=installment)
+    row["amount_received"], row["received_date"] = row["amount_due"], day
+
+
+def scenario_ledgers(folder: Path) -> list[tuple[dt.date, Path, Path]]:
+    """(as_of, edited ledger, control ledger) per week: the control is the untouched sample, so a
+    test can tell what time alone changed from what the edits changed."""
+    from kaxl.samples.generator import make_sample
+    from kaxl.samples.workbook import write_sample
+
+    base = make_sample(40, 7, WEEKS[0], core_only=True)
+    control = folder / "control.xlsx"
+    write_sample(base, control)
+    rows = copy.deepcopy(base)
+    out = []
+    for week, day in enumerate(WEEKS, start=1):
+        if week == 2:
+            _collect(rows, "HT-2026-0003", 1, day - dt.timedelta(days=1))
+            _row(rows, "contracts", contract_id="HT-2025-0001")["advance_ratio"] = "0"
+        if week == 3:
+            _row(rows, "contracts", contract_id="HT-2025-0001")["advance_ratio"] = "30%"
+            _collect(rows, "HT-2026-0006", 1, day - dt.timedelta(days=1))
+            _row(rows, "projects", project_id=PROJECT)["expected_close"] = dt.date(2026, 12, 28)  # pushed
+        if week == 4:
+            _row(rows, "contracts", contract_id="HT-2025-0001")["acceptance_defined"] = "否"
+            project = _row(rows, "projects", project_id=PROJECT)
+            project["expected_close"] = dt.date(2027, 1, 18)  # pushed again
+            project["estimated_amount"] = "420,000"  # expanded by 70,000
+            project["stage"] = "方案"  # back from 投标 to 方案
+        path = folder / f"台账_{day:%Y-%m-%d}.xlsx"
+        write_sample(rows, path)
+        out.append((day, path, control))
+    return out
+
+
+def history_of(results) -> History:
+    from kaxl.history.identity import snapshot_frames
+
+    return stack(*(snapshot_frames(r, r.as_of) for r in results))
+
+
+def with_history(results):
+    """The last week's result carrying the history of all weeks (what the commands attach)."""
+    return dataclasses.replace(results[-1], history=history_of(results))
