@@ -7,6 +7,10 @@ of 12 weekly snapshots from that check (``snapshot_frames`` at 12 Mondays; the f
 size a real history of that ledger has, which is what the tab's cost depends on). Then it
 times, alternating so both see the same machine, the summary workbook without the history and
 with it; the difference is the tab. Use ``--projects 2000`` when the machine is loaded.
+
+Measured 2026-12-07 on the shared 2-core machine under load: 20,000 projects (249,888 finding
+rows, 240,000 project rows) — summary 2.63 s without, 3.14 s with: the tab adds 0.50 s; 2,000
+projects: adds 0.10 s.
 """
 
 from __future__ import annotations

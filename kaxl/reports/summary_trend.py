@@ -25,7 +25,7 @@ SHEET = "趋势 Trend"
 SEVERITY_LABELS = {"error": ("错误", "errors", "#C62828"), "warning": ("警告", "warnings", "#E0A100"),
                    "info": ("提示", "info", "#8FB3D9")}
 UNIT_FORMATS = {"ratio": "pct", "yuan": "money", "days": "number", "points": "number"}
-CHART_ROWS, CHART_COLS = 16, 4  # a chart's footprint in cells (rows of 20 px, columns of ~100 px)
+CHART_ROWS, CHART_WIDTH = 16, 440  # a KPI chart's footprint: rows of 20 px, and its width in px
 CHARTS_PER_ROW = 3
 
 
@@ -58,7 +58,7 @@ class TrendTab:
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)  # one page wide when printed (and in the PDF the README picture comes from)
         ws.set_column(0, 0, 40)  # the longest KPI label, both languages, unclipped
-        ws.set_column(1, 24, 13)
+        ws.set_column(1, 24, 15)
         dates = self.history.dates
         ws.write_string(0, 0, "趋势 Trend", self.fmt["title"])
         ws.write_string(1, 0, f"最近 {min(12, len(dates))} 次快照 last {min(12, len(dates))} snapshots · "
@@ -141,8 +141,8 @@ class TrendTab:
             chart.show_hidden_data()
             chart.set_size({"width": 420, "height": 300})
             r = self.row + (j // CHARTS_PER_ROW) * CHART_ROWS
-            c = (j % CHARTS_PER_ROW) * CHART_COLS
-            self.ws.insert_chart(r, c, chart, {"x_offset": 4, "y_offset": 4})
+            # placed in pixels from column A, so the grid is even whatever the columns' widths
+            self.ws.insert_chart(r, 0, chart, {"x_offset": 4 + (j % CHARTS_PER_ROW) * CHART_WIDTH, "y_offset": 4})
         self.row += ((len(names) + CHARTS_PER_ROW - 1) // CHARTS_PER_ROW) * CHART_ROWS + 1
 
     @staticmethod
@@ -173,7 +173,8 @@ class TrendTab:
             chart.add_series({"name": f"{zh} {en}", "categories": self._ref(top + 1, 0, last, 0),
                               "values": self._ref(top + 1, 1 + j, last, 1 + j), "fill": {"color": color},
                               "gap": 60})
-        chart.set_x_axis({"num_format": "mm-dd", "num_font": {"name": FONT, "size": 8, "rotation": -45}})
+        # a text axis: one column per snapshot, not one slot per calendar day
+        chart.set_x_axis({"text_axis": True, "num_format": "mm-dd", "num_font": {"name": FONT, "size": 8, "rotation": -45}})
         chart.set_y_axis({"num_font": {"name": FONT, "size": 8}, "major_gridlines": {"visible": True,
                                                                                    "line": {"color": "#E7E6E6"}}})
         chart.set_size({"width": 620, "height": 300})
@@ -193,7 +194,6 @@ class TrendTab:
             self.ws.write_number(r, 2, row["median_days"], self.fmt["number"])
             self.ws.write_number(r, 3, row["max_days"], self.fmt["int"])
         self._header(top, ["最慢项目 Slowest", "客户 Customer", "销售经理 AM", "阶段 Stage", "自 since", "天数 days"], col=5)
-        self.ws.set_column(6, 6, 22)
         for i, row in enumerate(tis.slowest.to_dict("records")):
             r = top + 1 + i
             self.ws.write_string(r, 5, str(row["project_id"]), self.fmt["text"])
