@@ -35,7 +35,7 @@ DEDUCTION_COLUMNS = ["project_id", "section", "rule", "points", "reason_zh", "re
 # Modules with ``values(ctx, project_ids: pd.Series) -> pd.DataFrame``: more per-project values
 # (SPEC §7: last_visit, customer_health, open_issues, delivery_next…), one row per project id
 # (indexed by project_id), appended after the first-wave columns.
-VALUE_MODULES: tuple[str, ...] = ("kaxl.sop.aftersale_values",)
+VALUE_MODULES: tuple[str, ...] = ("kaxl.sop.aftersale_values", "kaxl.sop.field_values")
 
 
 def receivables(ctx) -> pd.DataFrame:
