@@ -94,7 +94,7 @@ class Section:
 
 
 # Each module exposes ``sections(result, contact, contacts) -> list[Section]`` for one recipient.
-SECTION_MODULES: tuple[str, ...] = ()
+SECTION_MODULES: tuple[str, ...] = ("kaxl.digest.visits_section",)
 
 
 @dataclass(frozen=True)
