@@ -31,7 +31,7 @@ RAG_FILL = {"green": "#C6EFCE", "amber": "#FFEB9C", "red": "#FFC7CE"}
 RAG_FONT = {"green": "#006100", "amber": "#9C5700", "red": "#9C0006"}
 # Modules adding tabs after the core ones, each with ``write_tab(summary: Summary) -> None``
 # (it adds its sheets with :meth:`Summary.add_sheet`, so they sit before the About tab).
-TAB_MODULES: tuple[str, ...] = ()
+TAB_MODULES: tuple[str, ...] = ("kaxl.reports.summary_field",)
 
 
 def write_summary(result, out_path: str | os.PathLike[str], *, sources: Sequence[str] | None = None,
