@@ -69,6 +69,7 @@ class _Tab:
         """A small table (header + rows) at ``row``, ``col``; (first data row, col, rows) for charts.
         Text with write_string (ledger text stays text), numbers with write_number."""
         ws = self.ws
+        ws.set_row(row, 30)  # bilingual headers wrap onto two lines
         for j, h in enumerate(header):
             ws.write_string(row, col + j, h, self.fmt["header"])
         for i, values in enumerate(rows, start=row + 1):
