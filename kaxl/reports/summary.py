@@ -31,7 +31,8 @@ RAG_FILL = {"green": "#C6EFCE", "amber": "#FFEB9C", "red": "#FFC7CE"}
 RAG_FONT = {"green": "#006100", "amber": "#9C5700", "red": "#9C0006"}
 # Modules adding tabs after the core ones, each with ``write_tab(summary: Summary) -> None``
 # (it adds its sheets with :meth:`Summary.add_sheet`, so they sit before the About tab).
-TAB_MODULES: tuple[str, ...] = ("kaxl.reports.summary_trend",)  # 趋势 Trend: only with a history
+TAB_MODULES: tuple[str, ...] = ("kaxl.reports.summary_field",  # 线索 Leads, 拜访 Visits: only with those sheets
+                             "kaxl.reports.summary_trend")  # 趋势 Trend: only with a history
 
 
 def write_summary(result, out_path: str | os.PathLike[str], *, sources: Sequence[str] | None = None,

@@ -1,0 +1,370 @@
+"""The summary's field tabs (SPEC §7): `线索 Leads` and `拜访 Visits`, each only when the ledger
+keeps that sheet.
+
+- 线索 Leads: the funnel registered → screened → converted as a native bar chart, the same
+  counts by source (a clustered column chart) and by account manager, and the time to screen
+  (median / average calendar days; on time = within ``lead_screen_days``, the 48 h of LEA-001);
+  below them every lead, so a manager can filter.
+- 拜访 Visits: visits by kind per month (a stacked column chart), the monthly face-to-face
+  cadence per AM (a stacked bar chart of key customers met / not met — the very table VIS-003
+  and visit_cadence_rate read, :func:`kaxl.sop.visits.cadence`), and one row per AM and
+  customer: the cadence, the last in-person visit, visits per month and by kind.
+
+Small blocks are written cell by cell with ``write_string`` / ``write_number`` (they feed the
+charts); each tab's one long table goes through the summary's fast row writer (text as inline
+strings), last on the sheet because its rows are added after XlsxWriter. Never a formula.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kaxl.contract.columns import sheet
+from kaxl.reports.summary_cells import Block
+from kaxl.reports.summary_data import Column, Table, frame_table
+
+MONTHS = 6  # the visits tab's months: this one and the five before
+KINDS = ("in_person", "phone", "video", "event")
+BLANK = "（未填 blank）"
+NAVY = "#1F3864"
+KIND_COLORS = {"in_person": NAVY, "phone": "#5B9BD5", "video": "#A5A5A5", "event": "#ED7D31"}
+
+
+def _labels(sheet_key: str, column: str) -> dict[str, str]:
+    """{enum key: "中文 key"} of a column of the contract (one definition for every output)."""
+    spec = sheet(sheet_key).column(column)
+    return {c.key: f"{c.zh} {c.key}" for c in spec.choices}
+
+
+def write_tab(summary) -> None:
+    ledger = summary.result.ledger
+    if ledger.keeps("leads"):
+        LeadsTab(summary).write()
+    if ledger.keeps("visits"):
+        VisitsTab(summary).write()
+
+
+# ============================================================================== shared layout
+
+
+class _Tab:
+    def __init__(self, summary, title: str) -> None:
+        self.summary, self.result, self.fmt = summary, summary.result, summary.fmt
+        self.ws = summary.add_sheet(title)
+        self.title = title
+        self.ws.hide_gridlines(2)
+        self.ws.set_landscape()
+        self.ws.set_paper(9)
+        self.ws.fit_to_pages(1, 0)
+        book = summary.book
+        self.cell = {
+            "text": self.fmt["text"], "int": self.fmt["int"], "pct": self.fmt["pct"], "date": self.fmt["date"],
+            "days": book.add_format({"font_name": "Microsoft YaHei", "font_size": 10, "num_format": "0.0"}),
+        }
+
+    def block(self, row: int, col: int, header: list[str], rows: list[list[Any]], kinds: list[str]) -> tuple[int, int, int]:
+        """A small table (header + rows) at ``row``, ``col``; (first data row, col, rows) for charts.
+        Text with write_string (ledger text stays text), numbers with write_number."""
+        ws = self.ws
+        ws.set_row(row, 30)  # bilingual headers wrap onto two lines
+        for j, h in enumerate(header):
+            ws.write_string(row, col + j, h, self.fmt["header"])
+        for i, values in enumerate(rows, start=row + 1):
+            for j, (value, kind) in enumerate(zip(values, kinds)):
+                if value is None or (isinstance(value, float) and np.isnan(value)):
+                    ws.write_blank(i, col + j, None, self.cell.get(kind, self.fmt["text"]))
+                elif kind == "text":
+                    ws.write_string(i, col + j, str(value), self.fmt["text"])
+                elif kind == "date":
+                    ws.write_datetime(i, col + j, pd.Timestamp(value).to_pydatetime(), self.fmt["date"])
+                else:
+                    ws.write_number(i, col + j, float(value), self.cell[kind])
+        if not rows:
+            ws.write_string(row + 1, col, "（无 none）", self.fmt["text"])
+        return row + 1, col, len(rows)
+
+    def ref(self, where: tuple[int, int, int], offset: int) -> list:
+        first, col, n = where
+        return [self.ws.get_name(), first, col + offset, first + max(n, 1) - 1, col + offset]
+
+    def long_table(self, header_row: int, table: Table, name: str, title: str) -> None:
+        """The tab's one long table at ``header_row`` (last on the sheet): XlsxWriter declares the
+        table over its header and one row; the rows are written after (summary_cells.Block), text
+        as inline strings."""
+        ws, fmt = self.ws, self.fmt
+        ws.write_string(header_row - 1, 0, title, fmt["section"])
+        ws.set_row(header_row, 30)
+        ncols = len(table.columns)
+        ws.add_table(header_row, 0, header_row + 1, ncols - 1, {
+            "name": name, "style": "Table Style Light 9", "autofilter": True,
+            "columns": [{"header": c.header, "header_format": fmt["header"]} for c in table.columns]})
+        if not table.rows:
+            ws.write_string(header_row + 1, 0, "（无 none）", fmt["text"])
+        else:
+            self.summary.blocks.append(Block(
+                ws.get_name(), name, header_row + 2, table.rows,
+                [c.kind if c.kind in ("int", "date", "pct", "number", "money", "ratio") else "text" for c in table.columns],
+                [c.kind in ("number", "money", "pct", "ratio", "int", "date") for c in table.columns]))
+        ws.repeat_rows(header_row)
+
+
+# ============================================================================== 线索 Leads
+
+LEAD_COLUMNS = [
+    Column("lead_id", "线索编号 Lead"), Column("customer", "客户 Customer"), Column("source_label", "来源 Source"),
+    Column("owner", "负责人 Owner"), Column("registered_date", "登记 Registered", "date"),
+    Column("screened_date", "初筛 Screened", "date"), Column("days", "初筛天数 Days to screen", "int"),
+    Column("on_time_label", "48小时内 Within 48 h"), Column("grade", "分级 Grade"),
+    Column("result_label", "处理结果 Result"), Column("project_id", "项目 Project"),
+    Column("admission_approved", "准入审批 Admission approved", "date"),
+]
+
+
+def lead_frame(result) -> pd.DataFrame:
+    """The leads with their funnel flags and days to screen (calendar days, as LEA-001 counts)."""
+    leads = result.ledger.frames["leads"]
+    frame = leads[[c for c in leads.columns if not c.startswith("_")]].copy()
+    limit = int(result.settings.lead_screen_days)
+    days = (frame["screened_date"] - frame["registered_date"]).dt.days
+    frame["days"] = days
+    frame["screened"] = frame["screened_date"].notna()
+    frame["converted"] = frame["result"].eq("converted").fillna(False).astype(bool)
+    frame["on_time"] = days.le(limit) & days.notna()
+    due = frame["registered_date"] + pd.Timedelta(days=limit)
+    frame["overdue"] = ~frame["screened"] & due.lt(pd.Timestamp(result.as_of))
+    frame["source_label"] = frame["source"].map(_labels("leads", "source")).fillna(BLANK)
+    frame["result_label"] = frame["result"].map(_labels("leads", "result"))
+    frame["owner_label"] = frame["owner"].astype(object).where(frame["owner"].notna(), BLANK)
+    frame["on_time_label"] = np.where(frame["on_time"], "是 yes",
+                                      np.where(frame["screened"], "否 late", np.where(frame["overdue"], "逾期 overdue", "")))
+    frame["on_time_label"] = frame["on_time_label"].replace("", None)
+    return frame
+
+
+def lead_counts(frame: pd.DataFrame, by: str) -> list[list[Any]]:
+    """[group, registered, screened, converted, conversion, median days, average days, on time,
+    unscreened overdue] per group, most leads first."""
+    if frame.empty:
+        return []
+    grouped = frame.groupby(by, sort=False)
+    out = pd.DataFrame({
+        "registered": grouped.size(), "screened": grouped["screened"].sum(), "converted": grouped["converted"].sum(),
+        "median_days": grouped["days"].median(), "mean_days": grouped["days"].mean(), "on_time": grouped["on_time"].sum(),
+        "overdue": grouped["overdue"].sum()})
+    out["rate"] = out["converted"] / out["registered"]
+    out = out.sort_values(["registered", "converted"], ascending=False, kind="stable")
+    return [[str(k), int(r.registered), int(r.screened), int(r.converted), float(r.rate), _num(r.median_days),
+             _num(r.mean_days), int(r.on_time), int(r.overdue)] for k, r in out.iterrows()]
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+class LeadsTab(_Tab):
+    def __init__(self, summary) -> None:
+        super().__init__(summary, "线索 Leads")
+
+    def write(self) -> None:
+        ws, fmt, r = self.ws, self.fmt, self.result
+        frame = lead_frame(r)
+        limit = int(r.settings.lead_screen_days)
+        ws.set_column(0, 0, 18)
+        ws.set_column(1, 11, 12)
+        ws.write_string(0, 0, "线索 Leads — 登记 → 初筛 → 转立项 registered → screened → converted", fmt["section"])
+        n, screened, converted = len(frame), int(frame["screened"].sum()), int(frame["converted"].sum())
+        days = frame["days"].dropna()
+        median = f"{days.median():.1f}" if len(days) else "—"
+        mean = f"{days.mean():.1f}" if len(days) else "—"
+        ws.write_string(1, 0, f"截至 As of {r.as_of:%Y-%m-%d} · 线索 {n} leads · 初筛 {screened} screened · "
+                              f"转立项 {converted} converted · 初筛用时 time to screen: 中位 median {median} 天 days, "
+                              f"平均 average {mean} 天 days · {limit} 天（48小时）内 within {limit} days: "
+                              f"{int(frame['on_time'].sum())} · 逾期未筛 overdue unscreened: {int(frame['overdue'].sum())}",
+                      fmt["subtitle"])
+        funnel = [["登记 Registered", n], ["初筛 Screened", screened], ["转立项 Converted", converted]]
+        f_at = self.block(3, 0, ["环节 Stage", "线索数 Leads"], funnel, ["text", "int"])
+        header = ["", "登记 Registered", "初筛 Screened", "转立项 Converted", "转化率 Conversion",
+                  "初筛中位天数 Median days", "初筛平均天数 Avg days", "48小时内 On time", "逾期未筛 Overdue"]
+        kinds = ["text", "int", "int", "int", "pct", "days", "days", "int", "int"]
+        by_source = lead_counts(frame, "source_label")
+        s_at = self.block(3, 3, ["来源 Source", *header[1:]], by_source, kinds)
+        chart_row = 4 + max(len(funnel), len(by_source)) + 1
+        by_am = lead_counts(frame, "owner_label")
+        a_row = chart_row + 17
+        ws.write_string(a_row - 1, 0, "按销售经理 By account manager", fmt["section"])
+        self.block(a_row, 0, ["负责人 Owner", *header[1:]], by_am, kinds)
+
+        chart = self.summary.chart("bar", "线索漏斗 Lead funnel")
+        chart.add_series({"name": "线索数 Leads", "categories": self.ref(f_at, 0), "values": self.ref(f_at, 1),
+                          "points": [{"fill": {"color": c}} for c in ("#BDD7EE", "#5B9BD5", NAVY)],
+                          "data_labels": {"value": True}, "gap": 40})
+        chart.set_y_axis({"reverse": True})
+        chart.set_x_axis({"min": 0, "major_gridlines": {"visible": True, "line": {"color": "#E7E6E6"}}})
+        chart.set_legend({"none": True})
+        ws.insert_chart(chart_row, 0, chart, {"x_scale": 0.95, "y_scale": 1.0})
+        sources = self.summary.chart("column", "按来源 By source")
+        for offset, (name, color) in enumerate((("登记 Registered", "#BDD7EE"), ("初筛 Screened", "#5B9BD5"),
+                                                ("转立项 Converted", NAVY)), start=1):
+            sources.add_series({"name": name, "categories": self.ref(s_at, 0), "values": self.ref(s_at, offset),
+                                "fill": {"color": color}, "gap": 80})
+        sources.set_y_axis({"major_gridlines": {"visible": True, "line": {"color": "#E7E6E6"}}})
+        ws.insert_chart(chart_row, 5, sources, {"x_scale": 1.1, "y_scale": 1.0})
+
+        table_row = a_row + len(by_am) + 4
+        frame = frame.sort_values(["registered_date", "lead_id"], na_position="last", kind="stable")
+        self.long_table(table_row, frame_table(frame, LEAD_COLUMNS), "Leads", "线索明细 Every lead")
+
+
+# ============================================================================== 拜访 Visits
+
+KIND_LABEL = _labels("visits", "kind")
+CADENCE_STATUS = {True: "达标 met", False: "未达标 not met"}
+NOT_WATCHED = "不考核 not watched"
+
+
+def months_to(as_of, count: int = MONTHS) -> list[pd.Period]:
+    last = pd.Period(as_of, freq="M")
+    return [last - i for i in range(count - 1, -1, -1)]
+
+
+def field_context(result):
+    """A rule context over the checked ledger (the visit facts are functions of it, cached per
+    context): the same cadence table VIS-003 and visit_cadence_rate were computed from."""
+    from kaxl.contract.calendar import WorkCalendar
+    from kaxl.sop.engine import RuleContext
+
+    return RuleContext(result.ledger, result.settings, WorkCalendar.from_ledger(result.ledger, result.settings),
+                       result.as_of)
+
+
+def visit_frames(result) -> dict[str, Any]:
+    """Everything the Visits tab shows, as plain tables (tested without a workbook)."""
+    from kaxl.sop.visits import cadence, customer_key, visits
+
+    ctx = field_context(result)
+    as_of = pd.Timestamp(result.as_of)
+    months = months_to(result.as_of)
+    rows = visits(ctx)
+    rows = rows[rows["visit_date"].notna()]
+    past = rows[rows["visit_date"] <= as_of].copy()
+    past["_month"] = past["visit_date"].dt.to_period("M")
+    window = past[past["_month"] >= months[0]]
+
+    monthly = window.pivot_table(index="_month", columns="kind", values="project_id", aggfunc="size", fill_value=0)
+    monthly = monthly.reindex(index=months, columns=list(KINDS), fill_value=0)
+    monthly_rows = [[f"{m.year}-{m.month:02d}", *map(int, monthly.loc[m]), int(monthly.loc[m].sum())]
+                    for m in months]
+
+    table = cadence(ctx)
+    am = table["account_manager"].astype(object).where(table["account_manager"].notna(), BLANK)
+    watched = table[table["watched"]].assign(_am=am[table["watched"]])
+    per_am = watched.groupby("_am").agg(watched=("watched", "size"), met=("met", "sum"))
+    this_month = window[window["_month"] == months[-1]]
+    kinds_am = this_month.assign(_am=this_month["_am"].astype(object).where(this_month["_am"].notna(), BLANK)) \
+        .pivot_table(index="_am", columns="kind", values="project_id", aggfunc="size", fill_value=0) \
+        .reindex(columns=list(KINDS), fill_value=0)
+    names = sorted(set(per_am.index) | set(kinds_am.index), key=lambda n: (n == BLANK, n))
+    per_am = per_am.reindex(names).fillna(0)
+    kinds_am = kinds_am.reindex(names).fillna(0)
+    am_rows = []
+    for name in names:
+        w, m = int(per_am.at[name, "watched"]), int(per_am.at[name, "met"])
+        am_rows.append([name, w, m, w - m, (m / w) if w else None, *(int(kinds_am.at[name, k]) for k in KINDS)])
+
+    # one row per AM and customer: the projects that have visits or are watched
+    projects = table.assign(_am=am, _key=customer_key(table["customer"]).fillna(table["project_id"]))
+    visited = set(rows["project_id"])
+    projects = projects[projects["watched"] | projects["project_id"].isin(visited)]
+    key_of = projects.set_index("project_id")["_key"]
+    am_of = projects.set_index("project_id")["_am"]
+    seen_group = past[past["project_id"].isin(key_of.index)].drop(columns=["_am"]).assign(
+        _key=lambda f: f["project_id"].map(key_of), _am=lambda f: f["project_id"].map(am_of))
+    group = ["_am", "_key"]
+    customers = projects.groupby(group, sort=False).agg(
+        customer=("customer", "first"), projects=("project_id", lambda s: "、".join(map(str, s))),
+        watched=("watched", "any"), met=("met", "any"), last_in_person=("last_in_person", "max"),
+        next_in_person=("next_in_person", "min"))
+    last_any = seen_group.groupby(group)["visit_date"].max()
+    in_window = seen_group[seen_group["_month"] >= months[0]]
+    by_month = in_window.pivot_table(index=group, columns="_month", values="project_id", aggfunc="size",
+                                     fill_value=0).reindex(columns=months, fill_value=0)
+    by_kind = in_window.pivot_table(index=group, columns="kind", values="project_id", aggfunc="size",
+                                    fill_value=0).reindex(columns=list(KINDS), fill_value=0)
+    customers["last_visit"] = last_any.reindex(customers.index)
+    for m in months:
+        customers[f"m_{m}"] = by_month[m].reindex(customers.index).fillna(0).astype(int) if len(by_month) else 0
+    for k in KINDS:
+        customers[f"k_{k}"] = by_kind[k].reindex(customers.index).fillna(0).astype(int) if len(by_kind) else 0
+    customers["cadence"] = np.where(customers["watched"], np.where(customers["met"], CADENCE_STATUS[True],
+                                                                   CADENCE_STATUS[False]), NOT_WATCHED)
+    customers["days_since"] = (as_of - customers["last_in_person"]).dt.days
+    customers = customers.reset_index().rename(columns={"_am": "account_manager"})
+    order = customers["cadence"].map({CADENCE_STATUS[False]: 0, CADENCE_STATUS[True]: 1, NOT_WATCHED: 2})
+    customers = customers.assign(_order=order).sort_values(["account_manager", "_order", "customer"], kind="stable")
+    return {"months": months, "monthly": monthly_rows, "am": am_rows, "customers": customers}
+
+
+def customer_columns(months: list[pd.Period]) -> list[Column]:
+    return [
+        Column("account_manager", "销售经理 AM"), Column("customer", "客户 Customer"),
+        Column("projects", "项目 Projects"), Column("cadence", "每月面谈 Monthly in person"),
+        Column("last_in_person", "最近面谈 Last in person", "date"), Column("days_since", "距今天数 Days since", "int"),
+        Column("next_in_person", "下次面谈 Next in person", "date"), Column("last_visit", "最近拜访 Last visit", "date"),
+        *[Column(f"m_{m}", f"{m.year}-{m.month:02d} 拜访 visits", "int") for m in months],
+        *[Column(f"k_{k}", f"{KIND_LABEL[k]}（{len(months)}个月 months）", "int") for k in KINDS],
+    ]
+
+
+class VisitsTab(_Tab):
+    def __init__(self, summary) -> None:
+        super().__init__(summary, "拜访 Visits")
+
+    def write(self) -> None:
+        ws, fmt, r = self.ws, self.fmt, self.result
+        data = visit_frames(r)
+        days = int(r.settings.visit_cadence_days)
+        ws.set_column(0, 1, 16)
+        ws.set_column(2, 16, 11)
+        ws.write_string(0, 0, "拜访 Visits — 每月面谈与拜访记录 monthly face-to-face and visit records", fmt["section"])
+        kpi = (r.kpis or {}).get("visit_cadence_rate") or {}
+        rate = f"{kpi['value']:.0%}" if kpi.get("value") is not None else "—"
+        ws.write_string(1, 0, f"截至 As of {r.as_of:%Y-%m-%d} · 重点客户（A 级或战略合作伙伴）须每 {days} 天至少面谈一次 "
+                              f"key customers (grade A or strategic) are met in person every {days} days · "
+                              f"面谈达标率 visit cadence rate: {rate}", fmt["subtitle"])
+        kinds = [KIND_LABEL[k] for k in KINDS]
+        m_at = self.block(3, 0, ["月份 Month", *kinds, "合计 Total"], data["monthly"], ["text"] + ["int"] * 5)
+        am_header = ["销售经理 AM", "重点客户 Key customers", "达标 Met", "未达标 Not met", "达标率 Rate",
+                     *[f"本月{k}" for k in kinds]]
+        a_at = self.block(3, 7, am_header, data["am"], ["text", "int", "int", "int", "pct"] + ["int"] * 4)
+        chart_row = 4 + max(len(data["monthly"]), len(data["am"])) + 1
+
+        monthly = self.summary.chart("column", "每月拜访（按方式）Visits per month by kind", subtype="stacked")
+        for offset, key in enumerate(KINDS, start=1):
+            monthly.add_series({"name": KIND_LABEL[key], "categories": self.ref(m_at, 0), "values": self.ref(m_at, offset),
+                                "fill": {"color": KIND_COLORS[key]}, "gap": 60})
+        monthly.set_y_axis({"major_gridlines": {"visible": True, "line": {"color": "#E7E6E6"}}})
+        ws.insert_chart(chart_row, 0, monthly, {"x_scale": 1.1, "y_scale": 1.0})
+        cadence = self.summary.chart("bar", f"重点客户每月面谈 Key customers met in person ({days} 天 days)",
+                                     subtype="stacked")
+        cadence.add_series({"name": "达标 Met", "categories": self.ref(a_at, 0), "values": self.ref(a_at, 2),
+                            "fill": {"color": "#70AD47"}, "gap": 60})
+        cadence.add_series({"name": "未达标 Not met", "categories": self.ref(a_at, 0), "values": self.ref(a_at, 3),
+                            "fill": {"color": "#E06666"}, "gap": 60})
+        cadence.set_y_axis({"reverse": True})
+        cadence.set_x_axis({"min": 0, "major_gridlines": {"visible": True, "line": {"color": "#E7E6E6"}}})
+        ws.insert_chart(chart_row, 7, cadence, {"x_scale": 1.1, "y_scale": 1.0})
+
+        table_row = chart_row + 18
+        table = frame_table(data["customers"], customer_columns(data["months"]))
+        self.long_table(table_row, table, "VisitsByCustomer", "按销售经理与客户 By account manager and customer")
+        n = len(table.rows)
+        if n:
+            status = 3
+            first, last = table_row + 1, table_row + n
+            ws.conditional_format(first, status, last, status, {
+                "type": "text", "criteria": "begins with", "value": "未达标", "format": fmt["rag"]["red"]})
+            ws.conditional_format(first, status, last, status, {
+                "type": "text", "criteria": "begins with", "value": "达标", "format": fmt["rag"]["green"]})

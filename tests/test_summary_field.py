@@ -1,0 +1,48 @@
+"""The summary's 线索 Leads and 拜访 Visits tabs (SPEC §7), re-opened with python-calamine."""
+
+from __future__ import annotations
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+from kaxl.api import check_files
+from kaxl.reports.summary import write_summary
+from tests.field_ledgers import FORMULA, write_field_ledger
+from tests.test_digest_support import AS_OF, XSS
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("field")
+    out = write_summary(check_files(write_field_ledger(tmp / "l.xlsx"), AS_OF), tmp / "s.xlsx")
+    return CalamineWorkbook.from_path(str(out))
+
+
+def rows(book, name):
+    return book.get_sheet_by_name(name).to_python()
+
+
+def test_tabs_only_when_the_sheets_are_kept(tmp_path):
+    out = write_summary(check_files(write_field_ledger(tmp_path / "l.xlsx", leads=False, visits=False), AS_OF),
+                        tmp_path / "s.xlsx")
+    names = CalamineWorkbook.from_path(str(out)).sheet_names
+    assert "线索 Leads" not in names and "拜访 Visits" not in names
+
+
+def test_leads_funnel_by_source_and_every_lead_as_text(book):
+    sheet = rows(book, "线索 Leads")
+    assert [r[:2] for r in sheet[4:7]] == [["登记 Registered", 5], ["初筛 Screened", 4], ["转立项 Converted", 2]]
+    exhibition = next(r for r in sheet[4:10] if r[3] == "展会 exhibition")
+    assert exhibition[4:8] == [2, 1, 1, 0.5]
+    cells = [v for r in sheet for v in r]
+    assert FORMULA in cells and XSS in cells  # ledger text kept as text, never a formula
+    assert "逾期 overdue" in cells
+
+
+def test_visits_cadence_per_am_and_customer(book):
+    sheet = rows(book, "拜访 Visits")
+    months = [r[0] for r in sheet[4:10]]
+    assert months == ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"]
+    assert sheet[9][1:6] == [1, 1, 1, 0, 3]  # November: in person, phone, video, event, total
+    p3 = next(r for r in sheet if len(r) > 3 and r[2] == "P3")
+    assert p3[0] == "张伟" and p3[3] == "未达标 not met" and p3[5] == 48
