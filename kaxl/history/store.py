@@ -1,0 +1,406 @@
+"""The history store (SPEC §8): snapshots in an SQLite file or a PostgreSQL database.
+
+SQLAlchemy Core speaks both dialects and Alembic versions the schema (kaxl/history/migrations):
+a store is migrated forward when it is opened, inside the transaction that first checks its
+revision, so a store written by a newer kaxl is refused and left exactly as it was, and a
+store is never half-migrated. A file that is not an SQLite database is refused, never replaced.
+
+One snapshot per ledger set and as-of date: writing it again replaces it in one transaction.
+Writers of one ledger set are serialised (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a row lock
+on the ledger set), so two runs at once leave one whole snapshot, never a mix of both.
+
+Passwords: never in a file. A PostgreSQL URL given in kaxl.toml or on the command line must not
+carry one (libpq's ``PGPASSWORD`` / ``PGPASSFILE``-free variables supply it); ``env:NAME`` reads
+the whole URL, password included, from the environment variable NAME.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import event, exc
+
+import kaxl
+from kaxl.errors import KaxlError
+from kaxl.history import schema
+from kaxl.history.frames import FINDING_COLUMNS, KPI_COLUMNS, PROJECT_COLUMNS, History
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SQLITE_HEADER = b"SQLite format 3\x00"
+DEFAULT_STORE_NAME = "kaxl-history.sqlite"
+_PG_MIGRATION_LOCK = 0x6B61786C  # "kaxl": one migrating process at a time per database
+_RETRIES = 5
+
+
+class HistoryStoreError(KaxlError):
+    """The history store cannot be used as it is (exit code 2): corrupt, newer, unreachable."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a store lives: a SQLAlchemy URL, and how messages name it (no password)."""
+
+    url: sa.URL
+    label: str
+    path: Path | None = None  # the SQLite file, when it is one
+
+
+def resolve_target(value: str | os.PathLike[str], *, base: Path | None = None,
+                   environ: Mapping[str, str] | None = None) -> Target:
+    """``--history`` / ``history =`` as a store: a file path, a URL, or ``env:NAME`` (a URL in
+    the environment). Relative paths are taken from ``base`` (the config's folder)."""
+    environ = os.environ if environ is None else environ
+    text = os.fspath(value).strip()
+    from_env = False
+    if text.startswith("env:"):
+        name = text[4:].strip()
+        if not environ.get(name):
+            raise HistoryStoreError(f"环境变量 {name} 未设置：它应当给出历史库的地址（如 postgresql://user@host/db）",
+                                    f"the environment variable {name} is not set: it should give the history "
+                                    "store's URL (e.g. postgresql://user@host/db)")
+        text, from_env = environ[name].strip(), True
+    if "://" not in text:
+        path = Path(text).expanduser()
+        if not path.is_absolute():
+            path = (base or Path.cwd()) / path
+        return Target(sa.URL.create("sqlite", database=str(path)), str(path), path)
+    try:
+        url = sa.make_url(text)
+    except exc.ArgumentError as error:
+        raise HistoryStoreError(f"历史库地址无法识别：{_mask(text)}", f"the history store URL is not valid: "
+                                f"{_mask(text)}") from error
+    if url.password is not None and not from_env:
+        raise HistoryStoreError(
+            "历史库地址中不能写密码：请改用环境变量 PGPASSWORD，或用 env:变量名 从环境变量读取整个地址",
+            "the history store URL must not hold a password: set PGPASSWORD, or use env:NAME to read the whole "
+            "URL from an environment variable")
+    backend = url.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    elif backend == "sqlite":
+        path = Path(url.database or "")
+        return Target(url, str(path), path if url.database else None)
+    else:
+        raise HistoryStoreError(f"历史库只支持 SQLite 文件或 PostgreSQL，不支持 {backend}",
+                                f"the history store is an SQLite file or PostgreSQL, not {backend}")
+    return Target(url, url.render_as_string(hide_password=True))
+
+
+def _mask(text: str) -> str:
+    try:
+        return sa.make_url(text).render_as_string(hide_password=True)
+    except exc.ArgumentError:
+        return "…"
+
+
+def ledger_set_key(paths: Sequence[str | os.PathLike[str]]) -> str:
+    """The ledger set a run belongs to: its files' names, sorted (folders left out, so a copy
+    moved elsewhere is the same ledger)."""
+    return " + ".join(sorted({Path(os.fspath(p)).name for p in paths}))
+
+
+class HistoryStore:
+    """An open store at the newest schema. Use :func:`open_store`; close it (or ``with``)."""
+
+    def __init__(self, engine: sa.Engine, target: Target) -> None:
+        self.engine = engine
+        self.target = target
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ---------------------------------------------------------------------------------- writing
+
+    def write_snapshot(self, ledger_set: str, snapshot: History, *, files: Sequence[str] = (),
+                       replace: bool = True, now: dt.datetime | None = None) -> bool:
+        """Store one snapshot (the frames of :func:`kaxl.history.identity.snapshot_frames`).
+
+        An existing snapshot of the same ledger set and as-of date is replaced, in the same
+        transaction; with ``replace=False`` it is kept and False returned.
+        """
+        dates = snapshot.dates
+        if len(dates) != 1:
+            raise ValueError(f"a snapshot has one as-of date, not {len(dates)}")
+        as_of = dates[0].date()
+        now = now or dt.datetime.now(dt.timezone.utc)
+        counts = snapshot.findings["severity"].value_counts()
+        head = {"as_of": as_of, "created_at": now, "files": "\n".join(Path(f).name for f in files),
+                "kaxl_version": kaxl.__version__,
+                **{f"{s}_count": int(counts.get(s, 0)) for s in ("error", "warning", "info")}}
+        rows = {schema.findings: _rows(snapshot.findings, FINDING_COLUMNS, seq=True),
+                schema.projects: _rows(snapshot.projects, PROJECT_COLUMNS),
+                schema.kpis: _rows(snapshot.kpis, KPI_COLUMNS)}
+        return self._retrying(lambda conn: self._write(conn, ledger_set, head, rows, replace, now))
+
+    def _write(self, conn: sa.Connection, ledger_set: str, head: dict[str, Any],
+               rows: dict[sa.Table, list[dict[str, Any]]], replace: bool, now: dt.datetime) -> bool:
+        set_id = self._lock_ledger_set(conn, ledger_set, now)
+        s = schema.snapshots
+        existing = conn.execute(sa.select(s.c.id).where(s.c.ledger_set_id == set_id, s.c.as_of == head["as_of"])
+                                ).scalar()
+        if existing is not None:
+            if not replace:
+                return False
+            for table in schema.CHILDREN:
+                conn.execute(sa.delete(table).where(table.c.snapshot_id == existing))
+            conn.execute(sa.delete(s).where(s.c.id == existing))
+        snapshot_id = conn.execute(sa.insert(s).values(ledger_set_id=set_id, **head)).inserted_primary_key[0]
+        for table, table_rows in rows.items():
+            if table_rows:
+                for row in table_rows:
+                    row["snapshot_id"] = snapshot_id
+                conn.execute(sa.insert(table), table_rows)
+        return True
+
+    def _lock_ledger_set(self, conn: sa.Connection, key: str, now: dt.datetime) -> int:
+        """The ledger set's id, created when new, locked until the transaction ends."""
+        table = schema.ledger_sets
+        dialect = conn.dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        conn.execute(insert(table).values(key=key, created_at=now).on_conflict_do_nothing(index_elements=["key"]))
+        query = sa.select(table.c.id).where(table.c.key == key)
+        if dialect == "postgresql":
+            query = query.with_for_update()
+        return conn.execute(query).scalar_one()
+
+    def _retrying(self, work: Any) -> Any:
+        """Run ``work(conn)`` in one transaction; a lock timeout or a lost race is retried."""
+        for attempt in range(_RETRIES):
+            try:
+                with self.engine.begin() as conn:
+                    return work(conn)
+            except (exc.OperationalError, exc.IntegrityError) as error:
+                if attempt == _RETRIES - 1 or not _transient(error):
+                    raise self._error(error) from error
+            except exc.DBAPIError as error:
+                raise self._error(error) from error
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _error(self, error: exc.DBAPIError) -> HistoryStoreError:
+        return store_error(self.target, error)
+
+    # ---------------------------------------------------------------------------------- reading
+
+    def snapshot_dates(self, ledger_set: str) -> list[dt.date]:
+        """The as-of dates stored for a ledger set, oldest first."""
+        s, ls = schema.snapshots, schema.ledger_sets
+        query = sa.select(s.c.as_of).join(ls, ls.c.id == s.c.ledger_set_id).where(ls.c.key == ledger_set) \
+            .order_by(s.c.as_of)
+        return self._reading(lambda conn: [_date(v) for v in conn.execute(query).scalars()])
+
+    def ledger_sets(self) -> list[str]:
+        return self._reading(lambda conn: list(conn.execute(
+            sa.select(schema.ledger_sets.c.key).order_by(schema.ledger_sets.c.key)).scalars()))
+
+    def load_history(self, ledger_set: str) -> History:
+        """Every snapshot of a ledger set, oldest first, as the frames of the views."""
+        def read(conn: sa.Connection) -> History:
+            return History(*(_frame(conn, table, columns, ledger_set) for table, columns in (
+                (schema.findings, FINDING_COLUMNS), (schema.projects, PROJECT_COLUMNS), (schema.kpis, KPI_COLUMNS))))
+
+        return self._reading(read)
+
+    def _reading(self, work: Any) -> Any:
+        """Run ``work(conn)`` in one transaction that sees one state of the store (its findings,
+        projects and KPIs from the same snapshot, even while another run replaces it)."""
+        try:
+            with self.engine.connect() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
+                with conn.begin():
+                    return work(conn)
+        except exc.DBAPIError as error:
+            raise self._error(error) from error
+
+
+def load_history(store: HistoryStore, ledger_set: str) -> History:
+    """The stored history of a ledger set (see :meth:`HistoryStore.load_history`)."""
+    return store.load_history(ledger_set)
+
+
+def record_snapshot(store: HistoryStore, result: Any, ledger_set: str | None = None, *, replace: bool = True,
+                    now: dt.datetime | None = None) -> tuple[bool, History]:
+    """Store the snapshot of a check and return (written, the ledger set's whole history)."""
+    from kaxl.history.identity import snapshot_frames
+
+    key = ledger_set or ledger_set_key(result.ledger.files)
+    written = store.write_snapshot(key, snapshot_frames(result), files=result.ledger.files, replace=replace,
+                                   now=now)
+    return written, store.load_history(key)
+
+
+def _frame(conn: sa.Connection, table: sa.Table, columns: list[str], ledger_set: str) -> pd.DataFrame:
+    s, ls = schema.snapshots, schema.ledger_sets
+    wanted = [s.c.as_of.label("as_of"), *(table.c[c] for c in columns if c != "as_of")]
+    order = [s.c.as_of, table.c.seq] if "seq" in table.c else [s.c.as_of, *table.primary_key.columns]
+    query = sa.select(*wanted).join(s, s.c.id == table.c.snapshot_id).join(ls, ls.c.id == s.c.ledger_set_id) \
+        .where(ls.c.key == ledger_set).order_by(*order)
+    frame = pd.DataFrame(conn.execute(query).all(), columns=columns)
+    frame["as_of"] = pd.to_datetime(frame["as_of"]).astype("datetime64[ns]")
+    for column in ("expected_close",):
+        if column in frame.columns:
+            frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+    for column in ("estimated_amount", "qualification_score", "process_pct", "value", "target"):
+        if column in frame.columns:
+            frame[column] = pd.to_numeric(frame[column]).astype("float64")
+    return frame
+
+
+def _rows(frame: pd.DataFrame, columns: list[str], *, seq: bool = False) -> list[dict[str, Any]]:
+    """A frame's rows as plain Python values for the database (NaN/NaT → NULL, dates as dates)."""
+    data = frame[[c for c in columns if c != "as_of"]].copy()
+    for column in data.columns:
+        if data[column].dtype.kind == "M":
+            data[column] = data[column].dt.date
+    data = data.astype(object)
+    data = data.where(data.notna(), None)
+    if seq:
+        data.insert(0, "seq", range(len(data)))
+    return data.to_dict("records")
+
+
+def _date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else pd.Timestamp(value).date()
+
+
+def _transient(error: exc.DBAPIError) -> bool:
+    text = str(error.orig).lower()
+    return isinstance(error, exc.IntegrityError) or "locked" in text or "deadlock" in text \
+        or "could not serialize" in text
+
+
+def store_error(target: Target, error: BaseException) -> HistoryStoreError:
+    """A bilingual message for a store the database refused."""
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    if target.path is not None and ("not a database" in reason or "malformed" in reason):
+        return corrupt_error(target)
+    return HistoryStoreError(f"无法使用历史库 {target.label}：{reason}。请检查地址、权限和数据库服务。",
+                             f"Cannot use the history store {target.label}: {reason}. Check the address, "
+                             "the permissions and the database server.")
+
+
+def corrupt_error(target: Target) -> HistoryStoreError:
+    return HistoryStoreError(
+        f"历史库文件 {target.label} 已损坏或不是 SQLite 数据库，kaxl 不会改动或替换它。"
+        "请从备份恢复，或用 --history 指定另一个文件。",
+        f"The history store {target.label} is damaged or not an SQLite database; kaxl will not change or "
+        "replace it. Restore it from a backup, or give another file with --history.")
+
+
+# ------------------------------------------------------------------------------------ opening
+
+
+def open_store(value: str | os.PathLike[str] | Target, *, base: Path | None = None,
+               environ: Mapping[str, str] | None = None) -> HistoryStore:
+    """Open (creating an SQLite file if none) and migrate a store to the newest schema."""
+    target = value if isinstance(value, Target) else resolve_target(value, base=base, environ=environ)
+    if target.path is not None:
+        _check_sqlite_file(target)
+        engine = sa.create_engine(target.url, connect_args={"timeout": 60})
+        _serialise_sqlite_writers(engine)
+    else:
+        engine = sa.create_engine(target.url, pool_pre_ping=False)
+    store = HistoryStore(engine, target)
+    try:
+        migrate(engine, target)
+    except BaseException:
+        engine.dispose()
+        raise
+    return store
+
+
+def _check_sqlite_file(target: Target) -> None:
+    path = target.path
+    assert path is not None
+    if path.is_dir():
+        raise HistoryStoreError(f"历史库 {path} 是一个文件夹，请给出文件路径", f"the history store {path} is a folder; "
+                                "give a file path")
+    if not path.parent.is_dir():
+        raise HistoryStoreError(f"历史库所在的文件夹 {path.parent} 不存在", f"the history store's folder {path.parent} "
+                                "does not exist")
+    if path.exists() and path.stat().st_size:
+        with path.open("rb") as handle:
+            if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+                raise corrupt_error(target)
+
+
+def _serialise_sqlite_writers(engine: sa.Engine) -> None:
+    """SQLite transactions take the write lock when they begin (SQLAlchemy's documented recipe):
+    two writers queue instead of failing half-way, and the snapshot they write is whole."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # kaxl issues BEGIN itself
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _alembic_config(conn: sa.Connection | None = None):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = conn
+    return config
+
+
+def known_revisions() -> list[str]:
+    """Every schema version this kaxl knows, oldest first."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(_alembic_config())
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+def migrate(engine: sa.Engine, target: Target, to: str = "head") -> None:
+    """Bring the store to ``to`` (the newest schema) in one transaction, after checking it."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+            current = MigrationContext.configure(conn).get_current_revision()
+            known = known_revisions()
+            if current is None:
+                foreign = [t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"]
+                if foreign:
+                    raise HistoryStoreError(
+                        f"{target.label} 里已有别的表（{', '.join(sorted(foreign)[:5])}），不是 kaxl 历史库；kaxl 不会改动它。",
+                        f"{target.label} already holds other tables ({', '.join(sorted(foreign)[:5])}): it is not a "
+                        "kaxl history store, and kaxl will not change it.")
+            elif current not in known:
+                raise newer_error(target, current)
+            wanted = known[-1] if to == "head" else to
+            if current != wanted:
+                command.upgrade(_alembic_config(conn), to)
+    except exc.DBAPIError as error:
+        raise store_error(target, error) from error
+
+
+def newer_error(target: Target, revision: str) -> HistoryStoreError:
+    return HistoryStoreError(
+        f"历史库 {target.label} 由更新版本的 kaxl 写入（结构版本 {revision}，本版本只认识到 {known_revisions()[-1]}）。"
+        f"kaxl {kaxl.__version__} 不会改动它：请升级 kaxl（pip install -U kaxl）后再运行。",
+        f"The history store {target.label} was written by a newer kaxl (schema {revision}; this kaxl knows up to "
+        f"{known_revisions()[-1]}). kaxl {kaxl.__version__} will not change it: upgrade kaxl (pip install -U kaxl) "
+        "and run again.")
