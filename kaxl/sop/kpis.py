@@ -50,7 +50,7 @@ class RatioKpi:
 
 
 # Modules with ``kpis(ctx, projects) -> list[RatioKpi]`` (SPEC §7's KPIs), after the first five.
-KPI_MODULES: tuple[str, ...] = ("kaxl.sop.aftersale_kpis",)
+KPI_MODULES: tuple[str, ...] = ("kaxl.sop.aftersale_kpis", "kaxl.sop.field_kpis")
 
 
 def portfolio_kpis(ctx: Any, projects: pd.DataFrame, receivables: pd.DataFrame) -> dict[str, Any]:
