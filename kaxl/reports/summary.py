@@ -274,10 +274,18 @@ class Summary:
         rows by :mod:`kaxl.reports.summary_cells` (text always as text). ``links``: column key →
         an XlsxWriter-style URL per row ("internal:'Sheet'!A5", "external:path#cell");
         ``rag_columns``: columns whose 绿/黄/红 labels are coloured."""
-        fmt = self.fmt
-        ws.write_string(0, 0, title, fmt["section"])
-        ws.set_row(2, 30)
+        ws.write_string(0, 0, title, self.fmt["section"])
         header_row = 2
+        self.table_rows(ws, table, name, header_row, links=links, rag_columns=rag_columns)
+        self._finish_table(ws, table, header_row)
+
+    def table_rows(self, ws, table: Table, name: str, header_row: int, *,
+                   links: dict[str, list[str | None]] | None = None, rag_columns: Sequence[int] = ()) -> None:
+        """The Excel table of ``table`` with its header at ``header_row``: declared by XlsxWriter
+        over the header and one row, the rows written after by :mod:`kaxl.reports.summary_cells`
+        (every tab's tables, the optional sheets' included, go through here)."""
+        fmt = self.fmt
+        ws.set_row(header_row, 30)
         ncols = len(table.columns)
         # The table is declared over the header and one row: XlsxWriter checks every cell of a
         # table's range against the others' (a million dict entries at 20k projects, 1 s); the
@@ -287,18 +295,17 @@ class Summary:
             "columns": [{"header": c.header, "header_format": fmt["header"]} for c in table.columns]})
         if not table.rows:
             ws.write_string(header_row + 1, 0, "（无 none）", fmt["text"])
-        else:
-            wrapped = [(j, c.width or 40.0) for j, c in enumerate(table.columns) if (c.width or 0) >= 40]
-            # Excel does not grow rows for wrapped text on open: set the height
-            heights = _heights(table.rows, wrapped) if wrapped else None
-            rag = {label: self.rag_specs[status] for status, label in data.STATUS_RAG.items()}
-            self.blocks.append(Block(
-                ws.get_name(), name, header_row + 2, table.rows,
-                ["wrap" if (c.width or 0) >= 40 else c.kind if c.kind in DATA_FORMATS else "text" for c in table.columns],
-                [c.kind in ("number", "money", "pct", "ratio", "int", "date") for c in table.columns],
-                links={i: links[c.key] for i, c in enumerate(table.columns) if links and c.key in links},
-                value_formats={j: rag for j in rag_columns}, heights=heights))
-        self._finish_table(ws, table, header_row)
+            return
+        wrapped = [(j, c.width or 40.0) for j, c in enumerate(table.columns) if (c.width or 0) >= 40]
+        # Excel does not grow rows for wrapped text on open: set the height
+        heights = _heights(table.rows, wrapped) if wrapped else None
+        rag = {label: self.rag_specs[status] for status, label in data.STATUS_RAG.items()}
+        self.blocks.append(Block(
+            ws.get_name(), name, header_row + 2, table.rows,
+            ["wrap" if (c.width or 0) >= 40 else c.kind if c.kind in DATA_FORMATS else "text" for c in table.columns],
+            [c.kind in ("number", "money", "pct", "ratio", "int", "date") for c in table.columns],
+            links={i: links[c.key] for i, c in enumerate(table.columns) if links and c.key in links},
+            value_formats={j: rag for j in rag_columns}, heights=heights))
 
     def _finish_table(self, ws, table: Table, header_row: int) -> None:
         for j, column in enumerate(table.columns):

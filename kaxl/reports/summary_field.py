@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from kaxl.contract.columns import sheet
-from kaxl.reports.summary_cells import Block
 from kaxl.reports.summary_data import Column, Table, frame_table
 
 MONTHS = 6  # the visits tab's months: this one and the five before
@@ -94,20 +93,9 @@ class _Tab:
         """The tab's one long table at ``header_row`` (last on the sheet): XlsxWriter declares the
         table over its header and one row; the rows are written after (summary_cells.Block), text
         as inline strings."""
-        ws, fmt = self.ws, self.fmt
-        ws.write_string(header_row - 1, 0, title, fmt["section"])
-        ws.set_row(header_row, 30)
-        ncols = len(table.columns)
-        ws.add_table(header_row, 0, header_row + 1, ncols - 1, {
-            "name": name, "style": "Table Style Light 9", "autofilter": True,
-            "columns": [{"header": c.header, "header_format": fmt["header"]} for c in table.columns]})
-        if not table.rows:
-            ws.write_string(header_row + 1, 0, "（无 none）", fmt["text"])
-        else:
-            self.summary.blocks.append(Block(
-                ws.get_name(), name, header_row + 2, table.rows,
-                [c.kind if c.kind in ("int", "date", "pct", "number", "money", "ratio") else "text" for c in table.columns],
-                [c.kind in ("number", "money", "pct", "ratio", "int", "date") for c in table.columns]))
+        ws = self.ws
+        ws.write_string(header_row - 1, 0, title, self.fmt["section"])
+        self.summary.table_rows(ws, table, name, header_row)
         ws.repeat_rows(header_row)
 
 
