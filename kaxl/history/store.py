@@ -145,7 +145,7 @@ class HistoryStore:
                 **{f"{s}_count": int(counts.get(s, 0)) for s in ("error", "warning", "info")}}
         rows = {schema.findings: _rows(snapshot.findings, FINDING_COLUMNS, seq=True),
                 schema.projects: _rows(snapshot.projects, PROJECT_COLUMNS),
-                schema.kpis: _rows(snapshot.kpis, KPI_COLUMNS)}
+                schema.kpis: _rows(snapshot.kpis, KPI_COLUMNS, seq=True)}
         return self._retrying(lambda conn: self._write(conn, ledger_set, head, rows, replace, now))
 
     def _write(self, conn: sa.Connection, ledger_set: str, head: dict[str, Any],
@@ -272,7 +272,7 @@ def _frame(conn: sa.Connection, table: sa.Table, columns: list[str], ledger_set:
     read = columns if only is None else only
     s, ls = schema.snapshots, schema.ledger_sets
     wanted = [s.c.as_of.label("as_of"), *(table.c[c] for c in read if c != "as_of")]
-    order = [s.c.as_of, table.c.seq] if "seq" in table.c else [s.c.as_of, *table.primary_key.columns]
+    order = [s.c.as_of, *([table.c.seq] if "seq" in table.c else []), *table.primary_key.columns]
     query = sa.select(*wanted).join(s, s.c.id == table.c.snapshot_id).join(ls, ls.c.id == s.c.ledger_set_id) \
         .where(ls.c.key == ledger_set).order_by(*order)
     if until is not None:
