@@ -48,17 +48,23 @@ def split_names(contacts: pd.Series) -> pd.DataFrame:
         return pd.DataFrame({"_vindex": pd.Series(dtype=object), "token": pd.Series(dtype=object),
                              "_tkey": pd.Series(dtype=object), "_ckey": pd.Series(dtype=object),
                              "_titled": pd.Series(dtype=bool)})
-    pieces = text.str.replace(BRACKETS, " ", regex=True).str.split(SEPARATORS, regex=True).explode()
+    # a ledger repeats the same cells and names many times: split and read titles once per
+    # distinct cell and distinct name, then spread the results back by position
+    codes, cells = pd.factorize(text)
+    pieces = pd.Series(cells, dtype=object).str.replace(BRACKETS, " ", regex=True).str.split(SEPARATORS, regex=True)
+    pieces = pieces.explode()
     pieces = pieces[pieces.notna() & pieces.ne("")]
-    frame = pd.DataFrame({"_vindex": pieces.index.to_numpy(), "token": pieces.to_numpy(dtype=object)})
-    frame = frame.drop_duplicates(["_vindex", "token"]).reset_index(drop=True)
-    tokens = frame["token"].astype(str)
-    core = tokens.str.extract(_CORE, expand=False)
-    familiar = tokens.str.extract(_FAMILIAR, expand=False)
-    core = core.fillna(familiar)
-    frame["_titled"] = core.notna().to_numpy()
-    frame["_tkey"] = tokens.str.casefold().to_numpy()
-    frame["_ckey"] = core.fillna(tokens).str.casefold().to_numpy()
+    per_cell = pd.DataFrame({"_cell": pieces.index.to_numpy(), "token": pieces.to_numpy(dtype=object)})
+    per_cell = per_cell.drop_duplicates(["_cell", "token"])
+    frame = pd.DataFrame({"_vindex": text.index.to_numpy(), "_cell": codes}).merge(per_cell, on="_cell", how="inner")
+    frame = frame.drop(columns="_cell").reset_index(drop=True)
+    token_codes, distinct = pd.factorize(frame["token"])
+    names = pd.Series(distinct, dtype=object).astype(str)
+    core = names.str.extract(_CORE, expand=False).fillna(names.str.extract(_FAMILIAR, expand=False))
+    frame["token"] = names.to_numpy(dtype=object)[token_codes]
+    frame["_titled"] = core.notna().to_numpy()[token_codes]
+    frame["_tkey"] = names.str.casefold().to_numpy(dtype=object)[token_codes]
+    frame["_ckey"] = core.fillna(names).str.casefold().to_numpy(dtype=object)[token_codes]
     return frame
 
 
@@ -88,26 +94,29 @@ def _stakeholder_keys(stakeholders: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
     Full keys: the name, the name without a title (a map may say 赵总), each word of a Latin
     name. Surname keys: the first one or two characters of a Chinese name (欧阳 is a surname)."""
     people = stakeholders[stakeholders["project_id"].notna() & stakeholders["name"].notna()]
-    names = people["name"].astype(str)
     pid = people["project_id"].to_numpy(dtype=object)
     index = people.index.to_numpy()
+    codes, distinct = pd.factorize(people["name"].astype(str))  # a map repeats names: work on each once
+    names = pd.Series(distinct, dtype=object)
     core = names.str.extract(_CORE, expand=False).fillna(names)
-    parts = [pd.DataFrame({"project_id": pid, "key": names.str.casefold().to_numpy(), "_sindex": index}),
-             pd.DataFrame({"project_id": pid, "key": core.str.casefold().to_numpy(), "_sindex": index})]
-    latin = names[~names.str.match(_CJK) & names.str.contains(r"\s")]
-    if not latin.empty:
-        words = latin.str.casefold().str.split(r"\s+").explode()
+    name_key = names.str.casefold().to_numpy(dtype=object)[codes]
+    core_key = core.str.casefold().to_numpy(dtype=object)[codes]
+    parts = [pd.DataFrame({"project_id": pid, "key": name_key, "_sindex": index}),
+             pd.DataFrame({"project_id": pid, "key": core_key, "_sindex": index})]
+    latin = (~names.str.match(_CJK) & names.str.contains(r"\s")).to_numpy()[codes]
+    if latin.any():
+        words = pd.Series(name_key[latin], index=index[latin]).str.split(r"\s+").explode()
         parts.append(pd.DataFrame({"project_id": people.loc[words.index, "project_id"].to_numpy(dtype=object),
                                    "key": words.to_numpy(dtype=object), "_sindex": words.index.to_numpy()}))
     full = pd.concat(parts, ignore_index=True).drop_duplicates()
-    chinese = core.str.match(_CJK)
-    one = core[chinese & core.str.len().ge(2)]
-    two = core[chinese & core.str.len().ge(3)]
+    chinese = core.str.match(_CJK).to_numpy()
+    length = core.str.len().to_numpy()
+    first_one, first_two = core.str[:1].to_numpy(dtype=object), core.str[:2].to_numpy(dtype=object)
+    one = (chinese & (length >= 2))[codes]
+    two = (chinese & (length >= 3))[codes]
     surnames = pd.concat([
-        pd.DataFrame({"project_id": people.loc[one.index, "project_id"].to_numpy(dtype=object),
-                      "key": one.str[:1].to_numpy(dtype=object), "_sindex": one.index.to_numpy()}),
-        pd.DataFrame({"project_id": people.loc[two.index, "project_id"].to_numpy(dtype=object),
-                      "key": two.str[:2].to_numpy(dtype=object), "_sindex": two.index.to_numpy()}),
+        pd.DataFrame({"project_id": pid[one], "key": first_one[codes][one], "_sindex": index[one]}),
+        pd.DataFrame({"project_id": pid[two], "key": first_two[codes][two], "_sindex": index[two]}),
     ], ignore_index=True).drop_duplicates()
     return full, surnames
 
