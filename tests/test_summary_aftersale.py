@@ -5,6 +5,14 @@ out below; its customer named "=1+1" must stay text.
 - HT-A1 (in delivery): 需求确认 done on time; 开发 planned 10-30, done 11-03 (late), not signed
   off (DEL-004), cost 260k on a 200k budget with no change request (DEL-005); 测试 planned 11-10,
   not done (DEL-001, 6 days late). HT-A3 (in delivery): one done, 上线 planned 12-10. HT-A2: done.
+- Health (threshold 80): A1 客户 90 → 70 (↓ −20, no retention plan: HLT-001); "=1+1" 89, once (no
+  arrow); A3 客户 80 → 90 (↑ +10; blank relationship computed: its one key person was contacted
+  on 11-11, within 30 days of the 11-12 assessment → 100; 0.4·85 + 0.3·85 + 0.3·100 = 89.5 → 90).
+- Issues: open WT-1 (2 days, high), WT-2 (6 days, medium: ISS-001 to the AM), WT-3 (15 days, a
+  low complaint: to management), WT-7 (76 days, no priority: to management); resolved WT-4, WT-5,
+  WT-6. Complaints' working days to reply: WT-3 2 (11-01 Sun → 11-03), WT-4 3 (09-30 → 10-10
+  over National Day, the make-up Saturday counts), WT-5 0; to resolve: WT-4 4 (→ 10-12), WT-5 5
+  (11-02 → 11-09).
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ from python_calamine import CalamineWorkbook
 
 from kaxl.api import check_files
 from kaxl.reports.summary import write_summary
-from tests.aftersale_cases import AS_OF, aftersale_project, milestone
+from tests.aftersale_cases import AS_OF, aftersale_project, assessment, issue, milestone
 from tests.ledger_factory import d, write_ledger
 from tests.sop_cases import merge
 
@@ -42,8 +50,27 @@ def ledger_sheets(*, delivery: bool = True, health: bool = True, issues: bool = 
     sheets = merge(aftersale_project("A1"), aftersale_project("A2"), aftersale_project("A3"))
     sheets["projects"][1]["customer"] = FORMULA
     sheets["delivery"] = delivery_rows()
-    sheets["health"] = []
-    sheets["issues"] = []
+    sheets["health"] = [
+        assessment("A1", assessed_date=d("2026-08-01")),
+        assessment("A1", usage=70, value=70, relationship=70, csat=60),
+        assessment("A2", customer=FORMULA, usage=80, value=90, relationship=100, csat=88),
+        assessment("A3", assessed_date=d("2026-08-01"), usage=80, value=80, relationship=80),
+        assessment("A3", assessed_date=d("2026-11-12"), usage=85, value=85, relationship=None, csat=None),
+    ]
+    open_ = {"replied_date": None, "resolved_date": None, "status": "开放"}
+    sheets["issues"] = [
+        issue("A1", 1, raised_date=d("2026-11-14"), priority="高", **open_),
+        issue("A1", 2, raised_date=d("2026-11-10"), priority="中", **open_),
+        issue("A2", 3, kind="投诉", raised_date=d("2026-11-01"), priority="低",
+              **{**open_, "replied_date": d("2026-11-03")}),
+        issue("A3", 4, kind="投诉", raised_date=d("2026-09-30"), priority="高", replied_date=d("2026-10-10"),
+              resolved_date=d("2026-10-12")),
+        issue("A3", 5, kind="投诉", raised_date=d("2026-11-02"), replied_date=d("2026-11-02"),
+              resolved_date=d("2026-11-09")),
+        issue("A1", 6, raised_date=d("2026-08-01"), priority="低", replied_date=d("2026-08-02"),
+              resolved_date=d("2026-08-05")),
+        issue("A2", 7, raised_date=d("2026-09-01"), priority=None, description=FORMULA, **open_),
+    ]
     for key, keep in (("delivery", delivery), ("health", health), ("issues", issues)):
         if not keep:
             del sheets[key]
@@ -132,3 +159,92 @@ def test_chart_parts_exist(summary):
     gantt = next(c for c in charts if "交付甘特图" in c)
     assert '<c:barDir val="bar"/>' in gantt and '<c:grouping val="stacked"/>' in gantt
     assert "<a:noFill/>" in gantt  # the invisible start series
+    distribution = next(c for c in charts if "健康度分布" in c)
+    assert distribution.count("<c:dPt>") == 10 and "FF0000" not in distribution  # one colour per bucket
+    least = next(c for c in charts if "健康度最低的客户" in c)
+    assert "<c:lineChart>" in least and "阈值 Threshold 80" in least  # the threshold as a line
+    aging = next(c for c in charts if "开放问题账龄" in c)
+    assert '<c:grouping val="stacked"/>' in aging and aging.count("<c:ser>") == 4  # one series per priority
+
+
+def test_health_per_customer_trend_arrow_and_computed_relationship(book, summary):
+    sheet = rows(book, HEALTH)
+    header = next(r for r in sheet if r[:2] == ["客户 Customer", "销售经理 AM"])
+    at = sheet.index(header)
+    table = [dict(zip(header, r)) for r in sheet[at + 1:at + 4]]
+    assert [t["客户 Customer"] for t in table] == ["A1 客户", FORMULA, "A3 客户"]  # least healthy first
+    a1, a2, a3 = table
+    assert (a1["健康度 Health"], a1["趋势 Trend"], a1["变化 Change"], a1["上次 Previous"]) == (70, "↓", -20, 90)
+    assert a1["状态 Status"] == "低于 80 below" and a1["挽回计划欠缺 Plan owed (HLT-001)"] == 1
+    assert a1["满意度 CSAT"] == 60
+    assert (a2["健康度 Health"], a2["趋势 Trend"], a2["变化 Change"]) == (89, "", "")
+    assert a2["关系来源 Relationship from"] == "填写 typed" and a2["状态 Status"] == "达标 ok"
+    assert (a3["健康度 Health"], a3["趋势 Trend"], a3["变化 Change"]) == (90, "↑", 10)
+    assert a3["关系维护 Relationship"] == 100 and a3["关系来源 Relationship from"] == "计算 computed"
+    assert a3["满意度 CSAT"] == 90  # the latest assessment with a csat (08-01)
+    assert a3["评估次数 Assessments"] == 2
+    value = {r[0]: r[3] for r in sheet[4:14]}
+    assert value["已评估客户 Customers assessed"] == 3
+    assert value["低于阈值（< 80）Below the threshold"] == 1
+    assert value["达标率 Healthy rate"] == pytest.approx(2 / 3) == summary[1].kpis["health_ok_rate"]["value"]
+    assert value["上升 ↑ Rising"] == 1 and value["下降 ↓ Falling"] == 1
+
+
+def test_health_distribution_is_cut_at_the_threshold(book):
+    sheet = rows(book, HEALTH)
+    buckets = {r[8]: r[9] for r in sheet[4:15] if len(r) > 9 and r[8]}
+    assert buckets["70–79"] == 1 and buckets["80–89"] == 1 and buckets["90–100"] == 1
+    assert sum(v for k, v in buckets.items() if k != "健康度 Health") == 3
+
+
+def test_health_buckets_follow_a_custom_threshold():
+    from kaxl.reports.summary_aftersale import bucket_label, health_buckets
+
+    labels = [bucket_label(lo, hi) for lo, hi in health_buckets(75)]
+    assert labels[-4:] == ["70–74", "75–79", "80–89", "90–100"]
+    assert all(hi <= 75 or lo >= 75 for lo, hi in health_buckets(75))
+
+
+def test_issues_open_by_age_bucket_and_priority(book):
+    sheet = rows(book, ISSUES)
+    aging = {r[8]: r[9:14] for r in sheet[4:9] if len(r) > 13 and r[8]}
+    # [high, medium, low, blank, total]
+    assert aging["0–3 天 days"] == [1, 0, 0, 0, 1]
+    assert aging["4–7 天 days → 销售经理 AM"] == [0, 1, 0, 0, 1]
+    assert aging["8–30 天 days → 管理层 management"] == [0, 0, 1, 0, 1]
+    assert aging["30 天以上 over 30 days"] == [0, 0, 0, 1, 1]
+    value = {r[0]: r[3] for r in sheet[4:12]}
+    assert value["开放 Open"] == 4 and value["其中投诉 Open complaints"] == 1
+    assert value["升级销售经理 Escalated to the AM (ISS-001)"] == 1
+    assert value["升级管理层 Escalated to management (ISS-001)"] == 2
+    assert value["投诉未按时回复 Complaints answered late (ISS-002)"] == 1
+
+
+def test_complaint_times_in_working_days_median_and_slowest(book):
+    sheet = rows(book, ISSUES)
+    reply, resolve = row_of(sheet, "回复 Reply"), row_of(sheet, "解决 Resolve")
+    # complaints, median, average, slowest, limit, within limit, no date yet, slowest complaint
+    assert reply[1:9] == [3, 2, pytest.approx(5 / 3), 3, 2, 2, 0, "WT-A3-4 · A3 客户"]
+    assert resolve[1:9] == [2, 4.5, 4.5, 5, 5, 2, 1, "WT-A3-5 · A3 客户"]
+
+
+def test_every_issue_with_its_escalation_and_text_kept(book):
+    sheet = rows(book, ISSUES)
+    header = next(r for r in sheet if r[:2] == ["编号 Issue", "项目 Project"])
+    at = sheet.index(header)
+    table = [dict(zip(header, r)) for r in sheet[at + 1:at + 8]]
+    assert [t["编号 Issue"] for t in table] == ["WT-A2-7", "WT-A2-3", "WT-A1-2", "WT-A1-1", "WT-A1-6", "WT-A3-4",
+                                             "WT-A3-5"]
+    by_id = {t["编号 Issue"]: t for t in table}
+    assert by_id["WT-A2-7"]["升级 Escalated (ISS-001)"] == "升级管理层 to management"
+    assert by_id["WT-A1-2"]["升级 Escalated (ISS-001)"] == "升级销售经理 to AM"
+    assert by_id["WT-A1-1"]["升级 Escalated (ISS-001)"] == ""
+    assert by_id["WT-A2-7"]["开放天数 Days open"] == 76 and by_id["WT-A1-6"]["开放天数 Days open"] == ""
+    assert by_id["WT-A2-7"]["描述 Description"] == FORMULA and by_id["WT-A2-3"]["客户 Customer"] == FORMULA
+    assert by_id["WT-A3-4"]["解决工作日 Working days to resolve"] == 4
+
+
+def test_ledger_text_is_never_a_formula(summary):
+    with zipfile.ZipFile(summary[0]) as z:
+        sheets = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert not any("<f>" in s for s in sheets)

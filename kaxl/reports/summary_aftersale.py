@@ -46,11 +46,15 @@ IN_DELIVERY = "交付中 in delivery"
 
 def write_tab(summary) -> None:
     ledger = summary.result.ledger
-    if not any(ledger.keeps(k) for k in ("delivery",)):
+    if not any(ledger.keeps(k) for k in ("delivery", "health", "issues")):
         return
     ctx = field_context(summary.result)
     if ledger.keeps("delivery"):
         DeliveryTab(summary, ctx).write()
+    if ledger.keeps("health"):
+        HealthTab(summary, ctx).write()
+    if ledger.keeps("issues"):
+        IssuesTab(summary, ctx).write()
 
 
 # ============================================================================== shared
@@ -355,3 +359,338 @@ class DeliveryTab(_Tab):
         state = keys.index("state")
         self.ws.conditional_format(first, state, last, state, {"type": "text", "criteria": "begins with",
                                                                "value": "已完成", "format": self.fmt["rag"]["green"]})
+
+
+# ============================================================================== 客户健康 Health
+
+ARROWS = {1: "↑", -1: "↓", 0: "→"}
+LOWEST = 15  # customers in the "least healthy" chart
+HEALTH_COLUMNS = [
+    Column("customer", "客户 Customer", width=22), Column("account_manager", "销售经理 AM", width=11),
+    Column("csm", "客户成功 CS", width=11), Column("assessed_date", "最近评估 Last assessed", "date", 11),
+    Column("health", "健康度 Health", "int", 9), Column("arrow", "趋势 Trend", width=7),
+    Column("trend", "变化 Change", "int", 8), Column("previous_health", "上次 Previous", "int", 9),
+    Column("usage", "使用活跃度 Usage", "number", 10), Column("value", "业务价值 Value", "number", 10),
+    Column("relationship", "关系维护 Relationship", "number", 12),
+    Column("relationship_source", "关系来源 Relationship from", width=13), Column("csat", "满意度 CSAT", "number", 9),
+    Column("status", "状态 Status", width=16), Column("retention_plan_date", "挽回计划 Retention plan", "date", 11),
+    Column("retention_owner", "挽回负责人 Plan owner", width=11),
+    Column("plan_owed", "挽回计划欠缺 Plan owed (HLT-001)", "int", 15),
+    Column("review_due", "评估过期 Review due (HLT-002)", "int", 14), Column("assessments", "评估次数 Assessments", "int", 10),
+]
+
+
+def health_buckets(threshold: float) -> list[tuple[float, float]]:
+    """Ten-point buckets over 0–100, cut at the threshold too, so every bucket is wholly below it or
+    wholly at / above it."""
+    edges = sorted({*range(0, 101, 10), float(threshold)} - {100})
+    edges = [e for e in edges if 0 <= e < 100]
+    return [(lo, hi) for lo, hi in zip(edges, [*edges[1:], 100.0001])]
+
+
+def bucket_label(lo: float, hi: float) -> str:
+    first, last = int(np.ceil(lo)), (100 if hi > 100 else int(np.ceil(hi)) - 1)
+    return f"{first}–{last}"
+
+
+def health_frames(result, ctx) -> dict[str, Any]:
+    """Everything the Health tab shows, as plain tables: ``customers`` (one row per customer: its
+    latest assessment, or none when HLT-002 reports it never assessed), ``buckets`` ([label,
+    customers, below threshold?]), ``lowest`` ([customer, health, threshold]) and ``counts``."""
+    from kaxl.sop.health import customer_projects, customers, project_customer
+
+    settings = result.settings
+    threshold = float(settings.health_threshold)
+    table = customers(ctx).copy()
+    owners = project_customer(ctx)
+    keys = customer_projects(ctx).drop_duplicates("project_id").set_index("project_id")["_customer"]
+    found = rule_findings(result, ("HLT-001", "HLT-002"))
+    found["_customer"] = found["project_id"].map(keys)
+    per_rule = found.groupby(["_customer", "rule"]).size().unstack(fill_value=0) if len(found) else pd.DataFrame()
+    never = set(found.loc[found["rule"] == "HLT-002", "_customer"].dropna()) - set(table.index)
+    if never:  # a customer with a contract in force and no assessment at all: a row, health blank
+        names = customer_projects(ctx).dropna(subset=["_customer"]).drop_duplicates("_customer") \
+            .set_index("_customer")["customer"]
+        extra = pd.DataFrame({"_customer": sorted(never)}, index=pd.Index(sorted(never)))
+        extra["customer"] = names.reindex(extra.index)
+        table = pd.concat([table, extra])
+    table["account_manager"] = owners["account_manager"].reindex(table.index)
+    table["csm"] = owners["csm"].reindex(table.index)
+    health = pd.to_numeric(table["health"], errors="coerce").astype(float)
+    trend = pd.to_numeric(table["trend"], errors="coerce").astype(float)
+    table["arrow"] = np.sign(trend).map(ARROWS)
+    table["relationship_source"] = np.where(table["health"].isna(), None, np.where(
+        table["relationship_computed"].fillna(False).astype(bool), "计算 computed", "填写 typed"))
+    table["status"] = np.where(health.isna(), "未评估 not assessed",
+                               np.where(health < threshold, f"低于 {threshold:g} below", "达标 ok"))
+    for rule, column in (("HLT-001", "plan_owed"), ("HLT-002", "review_due")):
+        counts = per_rule[rule] if rule in per_rule else pd.Series(dtype=int)
+        table[column] = counts.reindex(table.index).fillna(0).astype(int)
+    table["_order"] = health.fillna(-1)
+    table = table.sort_values(["_order", "customer"], kind="stable").reset_index(drop=True)
+
+    scored = health.dropna()
+    buckets = []
+    for lo, hi in health_buckets(threshold):
+        buckets.append([bucket_label(lo, hi), int(((scored >= lo) & (scored < hi)).sum()), hi <= threshold])
+    assessed = table[table["health"].notna()]
+    lowest = [[_text(c) or BLANK, float(h), threshold]
+              for c, h in zip(assessed["customer"].head(LOWEST), assessed["health"].head(LOWEST).astype(float))]
+    kpis = result.kpis or {}
+    rule_count = found["rule"].value_counts()
+    counts = [
+        ["已评估客户 Customers assessed", len(scored)],
+        [f"健康度达标（≥ {threshold:g}）Healthy", int((scored >= threshold).sum())],
+        [f"低于阈值（< {threshold:g}）Below the threshold", int((scored < threshold).sum())],
+        ["达标率 Healthy rate", (kpis.get("health_ok_rate") or {}).get("value"), "pct"],
+        ["满意度均值 Average CSAT", (kpis.get("csat_avg") or {}).get("value"), "number"],
+        ["上升 ↑ Rising", int((trend > 0).sum())], ["下降 ↓ Falling", int((trend < 0).sum())],
+        ["持平 → Flat", int((trend == 0).sum())],
+        ["挽回计划欠缺 Retention plan owed (HLT-001)", int(rule_count.get("HLT-001", 0))],
+        ["评估过期 Assessment overdue (HLT-002)", int(rule_count.get("HLT-002", 0))],
+    ]
+    return {"customers": table, "buckets": buckets, "lowest": lowest, "counts": counts, "threshold": threshold}
+
+
+class HealthTab(_Tab):
+    def __init__(self, summary, ctx) -> None:
+        super().__init__(summary, "客户健康 Health")
+        self.ctx = ctx
+
+    def write(self) -> None:
+        ws, fmt, r = self.ws, self.fmt, self.result
+        data = health_frames(r, self.ctx)
+        threshold = data["threshold"]
+        for j, column in enumerate(HEALTH_COLUMNS):
+            ws.set_column(j, j, column.width)
+        w_usage, w_value, w_rel = (float(w) for w in r.settings.health_weights)
+        ws.write_string(0, 0, "客户健康 Health — 健康度、趋势与挽回计划 customer health, trend and retention plans",
+                        fmt["section"])
+        ws.write_string(1, 0, f"截至 As of {r.as_of:%Y-%m-%d} · 健康度 health = round({w_usage:g} × 使用活跃度 usage + "
+                              f"{w_value:g} × 业务价值 value + {w_rel:g} × 关系维护 relationship) · 阈值 threshold "
+                              f"{threshold:g}：低于须有挽回计划 below it a retention plan is owed", fmt["subtitle"])
+        counts = data["counts"]
+        ws.set_row(3, 30)
+        ws.merge_range(3, 0, 3, 2, "客户健康概况 Health at a glance", fmt["header"])
+        ws.write_string(3, 3, "数值 Value", fmt["header"])
+        for i, (label, value, *kind) in enumerate(counts, start=4):
+            ws.merge_range(i, 0, i, 2, label, fmt["text"])
+            if value is None:
+                ws.write_string(i, 3, "—", fmt["text"])
+            else:
+                ws.write_number(i, 3, float(value), self.cell["days"] if kind == ["number"] else
+                                fmt["pct"] if kind == ["pct"] else fmt["int"])
+        b_at = self.block(3, 8, ["健康度 Health", "客户数 Customers"], [b[:2] for b in data["buckets"]], ["text", "int"])
+        chart_row = 4 + max(len(counts), len(data["buckets"])) + 1
+
+        dist = self.summary.chart("column", f"健康度分布 Health distribution（阈值 threshold {threshold:g}）")
+        dist.add_series({"name": "客户数 Customers", "categories": self.ref(b_at, 0), "values": self.ref(b_at, 1),
+                         "points": [{"fill": {"color": RED if below else GREEN}} for *_, below in data["buckets"]],
+                         "data_labels": {"value": True}, "gap": 30})
+        dist.set_legend({"none": True})
+        dist.set_x_axis({"name": f"红色低于阈值 red = below {threshold:g} · 绿色达标 green = healthy",
+                         "name_font": {"name": "Microsoft YaHei", "size": 9, "bold": False}})
+        dist.set_y_axis({"min": 0, "major_gridlines": {"visible": True, "line": {"color": "#E7E6E6"}}})
+        ws.insert_chart(chart_row, 0, dist, {"x_scale": 1.15, "y_scale": 1.0})
+
+        low_row = chart_row + 17
+        ws.write_string(low_row - 1, 0, f"健康度最低的客户 Least healthy customers（最多 up to {LOWEST}）", fmt["section"])
+        l_at = self.block(low_row, 0, ["客户 Customer", "健康度 Health", "阈值 Threshold"], data["lowest"],
+                          ["text", "int", "int"])
+        if data["lowest"]:
+            low = self.summary.chart("column", f"健康度最低的客户 Least healthy customers vs 阈值 threshold {threshold:g}")
+            low.add_series({"name": "健康度 Health", "categories": self.ref(l_at, 0), "values": self.ref(l_at, 1),
+                            "points": [{"fill": {"color": RED if h < threshold else GREEN}} for _, h, _ in data["lowest"]],
+                            "data_labels": {"value": True}, "gap": 40})
+            line = self.summary.chart("line", "")
+            line.add_series({"name": f"阈值 Threshold {threshold:g}", "categories": self.ref(l_at, 0),
+                             "values": self.ref(l_at, 2), "line": {"color": "#C00000", "width": 2, "dash_type": "dash"},
+                             "marker": {"type": "none"}})
+            low.combine(line)
+            low.set_y_axis({"min": 0, "max": 100, "major_gridlines": {"visible": True, "line": {"color": "#E7E6E6"}}})
+            low.set_x_axis({"num_font": {"name": "Microsoft YaHei", "size": 8, "rotation": -30}})
+            ws.insert_chart(chart_row, 8, low, {"x_scale": 1.45, "y_scale": 1.0})
+        table_row = max(low_row + len(data["lowest"]) + 4, chart_row + 18)
+        table = frame_table(data["customers"], HEALTH_COLUMNS)
+        self.long_table(table_row, table, "HealthCustomers", "按客户 By customer（健康度最低优先 least healthy first）")
+        if table.rows:
+            keys = [c.key for c in HEALTH_COLUMNS]
+            first, last = table_row + 1, table_row + len(table.rows)
+            status, health = keys.index("status"), keys.index("health")
+            ws.conditional_format(first, status, last, status, {"type": "text", "criteria": "begins with",
+                                                                "value": "低于", "format": fmt["rag"]["red"]})
+            ws.conditional_format(first, status, last, status, {"type": "text", "criteria": "begins with",
+                                                                "value": "达标", "format": fmt["rag"]["green"]})
+            ws.conditional_format(first, health, last, health, {"type": "cell", "criteria": "<", "value": threshold,
+                                                                "format": fmt["rag"]["red"]})
+            for key in ("plan_owed", "review_due"):
+                col = keys.index(key)
+                ws.conditional_format(first, col, last, col, {"type": "cell", "criteria": ">", "value": 0,
+                                                              "format": fmt["rag"]["red"]})
+
+
+# ============================================================================== 问题 Issues
+
+KIND_LABEL = {"complaint": "投诉 complaint", "issue": "问题 issue"}
+ESCALATION = {"warning": "升级销售经理 to AM", "error": "升级管理层 to management"}
+SLOWEST = 5
+ISSUE_COLUMNS = [
+    Column("issue_id", "编号 Issue", width=12), Column("project_id", "项目 Project", width=14),
+    Column("customer", "客户 Customer", width=22), Column("kind_label", "类型 Kind", width=13),
+    Column("priority_label", "严重程度 Priority", width=10), Column("raised_date", "提出 Raised", "date", 11),
+    Column("state", "状态 State", width=12), Column("age", "开放天数 Days open", "int", 10),
+    Column("escalation", "升级 Escalated (ISS-001)", width=30), Column("owner", "责任人 Owner", width=10),
+    Column("department", "责任部门 Department", width=12), Column("replied_date", "回复 Replied", "date", 11),
+    Column("reply_days", "回复工作日 Working days to reply", "int", 12),
+    Column("resolved_date", "解决 Resolved", "date", 11),
+    Column("resolve_days", "解决工作日 Working days to resolve", "int", 12),
+    Column("description", "描述 Description", width=40),
+]
+
+
+def age_buckets(first: int, second: int) -> list[tuple[int, int | None, str]]:
+    """(low, high inclusive or None, label) cut at the ISS-001 steps (and at 30 days)."""
+    out = [(0, first, f"0–{first} 天 days"), (first + 1, second, f"{first + 1}–{second} 天 days → 销售经理 AM")]
+    if second < 30:
+        out += [(second + 1, 30, f"{second + 1}–30 天 days → 管理层 management"), (31, None, "30 天以上 over 30 days")]
+    else:
+        out += [(second + 1, None, f"{second} 天以上 over {second} days → 管理层 management")]
+    return out
+
+
+def _median(values: pd.Series) -> float | None:
+    values = values.dropna()
+    return float(values.median()) if len(values) else None
+
+
+def issue_frames(result, ctx) -> dict[str, Any]:
+    """Everything the Issues tab shows, as plain tables: ``issues`` (every row, open and oldest
+    first), ``aging`` ([bucket, high, medium, low, blank, total] of open ones), ``times`` (the
+    complaints' reply and resolve rows), ``slowest`` (the slowest complaints) and ``counts``."""
+    from kaxl.sop.issues import issues
+
+    settings = result.settings
+    rows = issues(ctx).copy()
+    found = rule_findings(result, ("ISS-001", "ISS-002", "ISS-003"))
+    escalated = found[found["rule"] == "ISS-001"]
+    severity = pd.Series(escalated["severity"].to_numpy(), index=finding_keys(escalated).to_numpy())
+    severity = severity[~severity.index.duplicated()]
+    rows["escalation"] = row_keys(result.ledger, "issues", rows).map(severity).map(ESCALATION) if len(rows) else None
+    projects = result.ledger.frames["projects"].drop_duplicates("project_id").set_index("project_id")
+    rows["customer"] = rows["project_id"].map(projects["customer"])
+    rows["kind_label"] = rows["kind"].map(KIND_LABEL)
+    labels = {key: label for key, label, _ in PRIORITIES if key}
+    rows["priority_label"] = rows["priority"].map(labels)
+    rows["state"] = np.where(rows["_open"], "开放 open", "已解决 resolved")
+    rows["age"] = rows["_age"].where(rows["_open"])
+    rows["owner"] = rows["_owner"]
+    rows["reply_days"] = ctx.calendar.between_series(rows["raised_date"], rows["replied_date"])
+    rows["resolve_days"] = ctx.calendar.between_series(rows["raised_date"], rows["resolved_date"])
+
+    first, second = (int(v) for v in settings.issue_escalation_days)
+    open_ = rows[rows["_open"] & rows["_age"].notna()]
+    age = open_["_age"].clip(lower=0)
+    aging = []
+    for low, high, label in age_buckets(first, second):
+        inside = open_[(age >= low) & (age <= high if high is not None else True)]
+        by = [int((inside["priority"] == key).sum()) if key else int(inside["priority"].isna().sum())
+              for key, _, _ in PRIORITIES]
+        aging.append([label, *by, len(inside)])
+
+    complaints = rows[rows["_complaint"]]
+    times = []
+    for what, days, limit, date in (("回复 Reply", "reply_days", int(settings.complaint_reply_days), "replied_date"),
+                                    ("解决 Resolve", "resolve_days", int(settings.complaint_resolve_days),
+                                     "resolved_date")):
+        known = pd.to_numeric(complaints[days], errors="coerce").astype(float)
+        done = known.dropna()
+        slow = complaints.loc[done.index[done.to_numpy().argmax()]] if len(done) else None
+        times.append([what, len(done), _median(known), float(done.mean()) if len(done) else None,
+                      float(done.max()) if len(done) else None, limit, int((done <= limit).sum()),
+                      int(complaints[date].isna().sum()),
+                      f"{slow['issue_id']} · {_text(slow['customer']) or BLANK}" if slow is not None else None])
+    slow_order = complaints.assign(_slow=pd.to_numeric(complaints["resolve_days"], errors="coerce").astype(float),
+                                   _reply=pd.to_numeric(complaints["reply_days"], errors="coerce").astype(float))
+    slow_order = slow_order[slow_order["_slow"].notna() | slow_order["_reply"].notna()] \
+        .sort_values(["_slow", "_reply", "raised_date"], ascending=[False, False, True], na_position="last").head(SLOWEST)
+    slowest = [[_text(r["issue_id"]), _text(r["customer"]), _text(r["priority_label"]), r["raised_date"],
+                None if pd.isna(r["_reply"]) else float(r["_reply"]), None if pd.isna(r["_slow"]) else float(r["_slow"])]
+               for _, r in slow_order.iterrows()]
+
+    rows["_order"] = np.where(rows["_open"], 0, 1)
+    rows["_sort_age"] = -rows["_age"].fillna(-1)
+    rows = rows.sort_values(["_order", "_sort_age", "issue_id"], kind="stable", na_position="last")
+    rule_count = found["rule"].value_counts()
+    kpi = (result.kpis or {}).get("complaint_on_time_rate") or {}
+    counts = [
+        ["问题与投诉 Issues and complaints", len(rows)], ["开放 Open", int(rows["_open"].sum())],
+        ["其中投诉 Open complaints", int((rows["_open"] & rows["_complaint"]).sum())],
+        ["升级销售经理 Escalated to the AM (ISS-001)", int((escalated["severity"] == "warning").sum())],
+        ["升级管理层 Escalated to management (ISS-001)", int((escalated["severity"] == "error").sum())],
+        ["投诉未按时回复 Complaints answered late (ISS-002)", int(rule_count.get("ISS-002", 0))],
+        ["解决日期有误 Resolution date wrong (ISS-003)", int(rule_count.get("ISS-003", 0))],
+        ["投诉按时解决率 Complaints resolved on time", kpi.get("value"), "pct"],
+    ]
+    return {"issues": rows, "aging": aging, "times": times, "slowest": slowest, "counts": counts}
+
+
+class IssuesTab(_Tab):
+    def __init__(self, summary, ctx) -> None:
+        super().__init__(summary, "问题 Issues")
+        self.ctx = ctx
+
+    def write(self) -> None:
+        ws, fmt, r = self.ws, self.fmt, self.result
+        data = issue_frames(r, self.ctx)
+        for j, column in enumerate(ISSUE_COLUMNS):
+            ws.set_column(j, j, column.width)
+        first, second = (int(v) for v in r.settings.issue_escalation_days)
+        ws.write_string(0, 0, "问题 Issues — 开放问题的账龄与严重程度、投诉回复与解决用时 open issues by age and priority, "
+                              "complaints' reply and resolve times", fmt["section"])
+        ws.write_string(1, 0, f"截至 As of {r.as_of:%Y-%m-%d} · 开放超过 {first} 天升级销售经理、超过 {second} 天升级管理层 "
+                              f"open over {first} days goes to the AM, over {second} days to management · 用时按工作日"
+                              "（含调休）working days on the 调休 calendar", fmt["subtitle"])
+        counts = data["counts"]
+        ws.set_row(3, 30)
+        ws.merge_range(3, 0, 3, 2, "问题概况 Issues at a glance", fmt["header"])
+        ws.write_string(3, 3, "数值 Value", fmt["header"])
+        for i, (label, value, *kind) in enumerate(counts, start=4):
+            ws.merge_range(i, 0, i, 2, label, fmt["text"])
+            if value is None:
+                ws.write_string(i, 3, "—", fmt["text"])
+            else:
+                ws.write_number(i, 3, float(value), fmt["pct"] if kind == ["pct"] else fmt["int"])
+        a_at = self.block(3, 8, ["开放天数 Days open", *(label for _, label, _ in PRIORITIES), "合计 Total"],
+                          data["aging"], ["text", "int", "int", "int", "int", "int"])
+        chart_row = 4 + max(len(counts), len(data["aging"])) + 1
+        aging = self.summary.chart("column", "开放问题账龄 Open issues by age and priority", subtype="stacked")
+        for offset, (_, label, color) in enumerate(PRIORITIES, start=1):
+            aging.add_series({"name": label, "categories": self.ref(a_at, 0), "values": self.ref(a_at, offset),
+                              "fill": {"color": color}, "gap": 60})
+        aging.set_x_axis({"num_font": {"name": "Microsoft YaHei", "size": 8}})
+        most = max((row[-1] for row in data["aging"]), default=0)
+        aging.set_y_axis({"min": 0, "major_unit": max(1, int(np.ceil(most / 6))), "num_format": "0",
+                          "major_gridlines": {"visible": True, "line": {"color": "#E7E6E6"}}})
+        ws.insert_chart(chart_row, 0, aging, {"x_scale": 1.25, "y_scale": 1.0})
+
+        t_row = chart_row + 17
+        ws.write_string(t_row - 1, 0, "投诉用时（工作日）Complaints: working days to reply and resolve", fmt["section"])
+        self.block(t_row, 0, ["环节 Step", "投诉数 Complaints", "中位 Median", "平均 Average", "最慢 Slowest",
+                              "时限 Limit", "时限内 Within limit", "尚无日期 No date yet", "最慢的投诉 Slowest complaint"],
+                   data["times"], ["text", "int", "days", "days", "int", "int", "int", "int", "text"])
+        s_row = t_row + len(data["times"]) + 3
+        ws.write_string(s_row - 1, 0, f"最慢的投诉 Slowest complaints（最多 up to {SLOWEST}）", fmt["section"])
+        self.block(s_row, 0, ["编号 Complaint", "客户 Customer", "严重程度 Priority", "提出 Raised",
+                              "回复工作日 To reply", "解决工作日 To resolve"], data["slowest"],
+                   ["text", "text", "text", "date", "int", "int"])
+        table_row = s_row + max(len(data["slowest"]), 1) + 4
+        table = frame_table(data["issues"], ISSUE_COLUMNS)
+        self.long_table(table_row, table, "IssuesEvery", "每个问题与投诉 Every issue and complaint（开放、最久优先 open, oldest first）")
+        if table.rows:
+            keys = [c.key for c in ISSUE_COLUMNS]
+            top, last = table_row + 1, table_row + len(table.rows)
+            col = keys.index("escalation")
+            ws.conditional_format(top, col, last, col, {"type": "text", "criteria": "begins with", "value": "升级管理层",
+                                                        "format": fmt["rag"]["red"]})
+            ws.conditional_format(top, col, last, col, {"type": "text", "criteria": "begins with", "value": "升级销售经理",
+                                                        "format": fmt["rag"]["amber"]})
