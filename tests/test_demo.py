@@ -28,6 +28,12 @@ def test_demo_command(tmp_path):
     for rule_id in ("LEA-001", "LEA-002", "LEA-003", "PRJ-001", "VIS-001", "VIS-002", "VIS-003", "VIS-004", "VIS-005"):
         assert f"{rule_id} ×1" in result.output, rule_id
         assert rule_id in (out / "check.txt").read_text(encoding="utf-8")
+    # the after-sale sheets likewise
+    assert "签约之后 After the signature：交付里程碑 Delivery" in result.output
+    assert "客户健康度 Health" in result.output and "问题与投诉 Issues" in result.output
+    for rule_id in ("DEL-001", "DEL-002", "DEL-003", "DEL-004", "DEL-005", "DEL-006", "HLT-001", "HLT-002",
+                    "ISS-001", "ISS-002", "ISS-003"):
+        assert f"{rule_id} ×1" in result.output, rule_id
 
 
 def test_optional_step_failure_is_reported_not_fatal(tmp_path):

@@ -25,9 +25,41 @@ from tests.ledger_factory import write_cell
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_ledgers" / "kaxl-sample.xlsx"
 AS_OF = dt.date(2026, 11, 16)
-PROJECT_KEYED = {"项目台账 Projects", "立项评估 Initiation", "干系人地图 Stakeholders", "方案投标 Proposal & Bid",
-                 "合同 Contracts", "风险登记 Risks",
-                 "线索登记 Leads", "拜访记录 Visits"}  # a lead of no project goes to one file (see part())
+# How the split below sends each sheet's rows to a project's file: by the row's own 项目编号, or by
+# following another sheet's row (this sheet's column → that sheet's row with the same value there) to
+# that row's project. Sheets not listed (contacts, settings, calendar) are copied into each file.
+# A lead of no project goes to one file (see part()).
+OWN = ("项目编号", None, None)
+FOLLOWS: dict[str, tuple[str, str | None, str | None]] = {
+    "项目台账 Projects": OWN, "立项评估 Initiation": OWN, "干系人地图 Stakeholders": OWN,
+    "方案投标 Proposal & Bid": OWN, "合同 Contracts": OWN, "风险登记 Risks": OWN,
+    "线索登记 Leads": OWN, "拜访记录 Visits": OWN, "问题与投诉 Issues": OWN,
+    "回款台账 Receivables": ("合同编号", "合同 Contracts", "合同编号"),  # its contract's project
+    "交付里程碑 Delivery": ("合同编号", "合同 Contracts", "合同编号"),
+    "客户健康度 Health": ("客户名称", "项目台账 Projects", "客户名称"),  # its customer's first project
+}
+
+
+def _column(header: list, prefix: str) -> int:
+    return header.index(next(h for h in header if str(h).startswith(prefix)))
+
+
+def _key(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value  # typed with a stray (full-width) space
+
+
+def project_of(sheets: dict[str, list[list]], name: str):
+    """row of sheet ``name`` → the project id it belongs to, through :data:`FOLLOWS`."""
+    own, parent, parent_column = FOLLOWS[name]
+    column = _column(sheets[name][0], own)
+    if parent is None:
+        return lambda row: _key(row[column])
+    rows, parent_of = sheets[parent], project_of(sheets, parent)
+    key_at = _column(rows[0], parent_column)
+    first: dict = {}
+    for row in rows[1:]:
+        first.setdefault(_key(row[key_at]), parent_of(row))
+    return lambda row: first.get(_key(row[column]))
 
 
 def sheets_of(path: Path) -> dict[str, list[list]]:
@@ -102,17 +134,17 @@ def test_one_ledger_or_two_is_the_same_portfolio(tmp_path, original):
     def part(keep) -> dict[str, list[list]]:
         out = {}
         for name, rows in sheets.items():
-            if name in PROJECT_KEYED:
-                column = rows[0].index(next(h for h in rows[0] if str(h).startswith("项目编号")))
-                out[name] = rows[:1] + [row for row in rows[1:] if keep(row[column])]
-            elif name == "回款台账 Receivables":
-                contracts = sheets["合同 Contracts"]
-                owner = {row[0]: row[1] for row in contracts[1:]}
-                out[name] = rows[:1] + [row for row in rows[1:] if keep(owner.get(row[0]))]
+            if name in FOLLOWS:
+                of = project_of(sheets, name)
+                out[name] = rows[:1] + [row for row in rows[1:] if keep(of(row))]
             else:
                 out[name] = rows  # contacts, settings, calendar: each region keeps its own copy
         return out
 
+    for name in ("交付里程碑 Delivery", "客户健康度 Health"):  # each row finds its project (receivables has a
+        of = project_of(sheets, name)                            # deliberate dangling contract id, SCH-007)
+        assert [row for row in sheets[name][1:] if any(row) and of(row) is None] == [], name
+    assert {project_of(sheets, "客户健康度 Health")(row) in east for row in sheets["客户健康度 Health"][1:]} == {True, False}
     a = write(tmp_path / "华东.xlsx", part(lambda pid: pid in east))
     b = write(tmp_path / "华南.xlsx", part(lambda pid: pid not in east))
     split = comparable(check_files([a, b], AS_OF))

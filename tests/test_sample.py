@@ -84,7 +84,7 @@ def test_every_stage_and_status_and_typing_habit(clean):
     for habit in ("万", "¥", "年", "/", "√", "%", "是", "期"):
         assert any(habit in v for v in raw), habit
     roles = set(ledger.frames["contacts"]["role"])
-    assert roles == {"AM", "PS", "CO", "sales_director", "management"}
+    assert roles == {"AM", "PS", "CO", "sales_director", "management", "DM", "CS"}  # DM, CS: after-sale (SPEC §7)
     assert ledger.frames["contacts"]["email"].str.endswith("@example.com").all()
 
 

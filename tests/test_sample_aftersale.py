@@ -22,19 +22,6 @@ AFTERSALE_RULES = ("DEL-001", "DEL-002", "DEL-003", "DEL-004", "DEL-005", "DEL-0
 SHEETS = {sheet(k).title for k in ("delivery", "health", "issues")}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _with_aftersale_sheets():
-    """kaxl.samples.aftersale is not yet in the default sample (SHEET_MODULES): adding it
-    regenerates the committed samples, the summary reference and the README excerpt, and the
-    determinism split must learn to follow contracts and customers. Until then its tests add it."""
-    from kaxl.samples import generator
-
-    before = generator.SHEET_MODULES
-    generator.SHEET_MODULES = (*before, "kaxl.samples.aftersale")
-    yield
-    generator.SHEET_MODULES = before
-
-
 def _check(tmp_path_factory, projects: int, clean: bool):
     path = write_sample(make_sample(projects, 7, clean=clean), tmp_path_factory.mktemp("s") / "s.xlsx")
     return path, check_files([path], DEFAULT_AS_OF)

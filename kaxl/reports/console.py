@@ -11,7 +11,7 @@ from collections import defaultdict
 from kaxl.contract.findings import SEVERITY_ORDER, SEVERITY_ZH, Finding
 
 SEVERITY_EN = {"error": "ERROR", "warning": "WARN", "info": "INFO"}
-ROLE_ZH = {"AM": "销售经理", "PS": "售前", "CO": "商务"}
+ROLE_ZH = {"AM": "销售经理", "PS": "售前", "CO": "商务", "DM": "交付经理", "CS": "客户成功"}
 
 
 def summary_line(counts: dict[str, int], lang: str) -> str:

@@ -25,6 +25,10 @@ from kaxl.contract.settings import SETTINGS_BY_KEY
 from kaxl.samples.model import DAY, EMAIL_DOMAIN, Bundle, Context
 from kaxl.samples.words import GIVEN, SURNAMES
 
+# What `kaxl demo` says about these sheets (kaxl.samples.demo.sheet_module_lines).
+DEMO = ("签约之后", "After the signature", ("delivery", "health", "issues"),
+        ("DEL-001", "DEL-002", "DEL-003", "DEL-004", "DEL-005", "DEL-006", "HLT-001", "HLT-002",
+         "ISS-001", "ISS-002", "ISS-003"))
 MILESTONES = ("requirements", "build", "test", "training", "go_live", "acceptance")
 SHARES = (0.08, 0.35, 0.2, 0.07, 0.15, 0.15)  # of the span from signing to acceptance, cumulative below
 CONFIRM_DAYS = int(SETTINGS_BY_KEY["delivery_confirm_days"].default)
@@ -228,10 +232,22 @@ def _issues(ctx: Context, b: Bundle, rng: random.Random) -> list[dict[str, Any]]
 # ------------------------------------------------------------------------------ mistakes
 
 
+def _paste_people(bundles: list[Bundle], rows: dict[str, list[dict[str, Any]]]) -> None:
+    """A project pasted twice (SCH-006, copied before :func:`build` named its people) names the
+    same delivery manager and customer success as the original: which of the two rows the reader
+    keeps then never changes whom a finding goes to (rows shuffled, one ledger or two)."""
+    people = {b.project["project_id"]: b.project for b in bundles if "csm" in b.project}
+    for row in rows.get("projects", []):
+        source = people.get(row.get("project_id"))
+        if source is not None and source is not row:
+            row["delivery_manager"], row["csm"] = source["delivery_manager"], source["csm"]
+
+
 def mistakes(ctx: Context, bundles: list[Bundle], rows: dict[str, list[dict[str, Any]]], rng: random.Random,
              times: int) -> None:
     """One row broken per rule and per ``times`` (DEL-001..006, HLT-001..002, ISS-001..003)."""
     as_of, wd = ctx.as_of, ctx.wd
+    _paste_people(bundles, rows)
     by_contract: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows.get("delivery", []):
         by_contract[row["contract_id"]].append(row)

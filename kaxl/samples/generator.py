@@ -61,7 +61,7 @@ from kaxl.samples.workbook import write_sample
 #   mistakes(ctx, bundles, rows, rng, times) -> None  (one mistake of each of its rules per
 #                                                      ``times``, in place; not for clean samples)
 # Each gets its own seeded Random, so adding one never changes the rows of the others.
-SHEET_MODULES: tuple[str, ...] = ("kaxl.samples.field",)
+SHEET_MODULES: tuple[str, ...] = ("kaxl.samples.field", "kaxl.samples.aftersale")
 
 __all__ = ["DEFAULT_AS_OF", "DEFAULT_SEED", "build_bundles", "generate", "make_sample", "sheet_sizes", "write_sample"]
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from typing import Any
 
-from kaxl.contract.columns import SHEETS
+from kaxl.contract.columns import SHEETS, Column
 from kaxl.samples.model import Formula
 
 
@@ -82,32 +83,48 @@ def _type_text(rng: random.Random, value: Any) -> Any:
 def as_typed(rows: dict[str, list[dict[str, Any]]], rng: random.Random) -> dict[str, list[dict[str, Any]]]:
     """Write typed values the way people type them; unreadable text left by mistakes stays as is.
 
-    SPEC §7's optional sheets are typed last, so that keeping them or not (``--core-only``)
-    never changes how the first ten tabs are typed."""
-    for spec in sorted(SHEETS, key=lambda s: s.optional):
+    Each column draws from its own Random (seeded once from ``rng``, then by sheet and column),
+    row after row: what SPEC §7's modules add — their sheets, the projects' delivery_manager and
+    csm columns, their people appended to Contacts — never changes how anything else is typed,
+    so ``--core-only`` types the first ten tabs alike."""
+    base = rng.getrandbits(64)
+    for spec in SHEETS:
         for column in spec.columns:
-            kind = column.type
-            labels = {c.key: c.zh for c in column.choices}
-            suffix = {"installment": "期", "research_rounds": "轮"}.get(column.key, "")
+            typer = _typer(spec.key, column)
+            if typer is None:
+                continue
+            col_rng = random.Random(f"{base}:{spec.key}:{column.key}")  # str seed: SHA-512, the same everywhere
             for row in rows.get(spec.key, []):
                 value = row.get(column.key)
-                if value is None or isinstance(value, Formula):
-                    continue
-                if kind == "date":
-                    row[column.key] = _type_date(rng, value)
-                elif kind == "money":
-                    row[column.key] = _type_money(rng, value)
-                elif kind == "ratio":
-                    row[column.key] = _type_ratio(rng, value)
-                elif kind == "bool":
-                    row[column.key] = _type_bool(rng, value)
-                elif kind == "int":
-                    row[column.key] = _type_int(rng, value, suffix)
-                elif kind == "enum" and value in labels:
-                    r = rng.random()
-                    row[column.key] = labels[value] if r < 0.82 else value if r < 0.96 else f" {labels[value]} "
-                elif kind == "text" and spec.key not in ("settings", "contacts") and not column.ref and not column.unique:
-                    row[column.key] = _type_text(rng, value)
+                if value is not None and not isinstance(value, Formula):
+                    row[column.key] = typer(col_rng, value)
     return rows
 
 
+def _typer(sheet_key: str, column: Column) -> Callable[[random.Random, Any], Any] | None:
+    """How one column's values are typed (None: written as they are)."""
+    kind = column.type
+    if kind == "date":
+        return _type_date
+    if kind == "money":
+        return _type_money
+    if kind == "ratio":
+        return _type_ratio
+    if kind == "bool":
+        return _type_bool
+    if kind == "int":
+        suffix = {"installment": "期", "research_rounds": "轮"}.get(column.key, "")
+        return lambda rng, value: _type_int(rng, value, suffix)
+    if kind == "enum":
+        labels = {c.key: c.zh for c in column.choices}
+        return lambda rng, value: _type_enum(rng, value, labels)
+    if kind == "text" and sheet_key not in ("settings", "contacts") and not column.ref and not column.unique:
+        return _type_text
+    return None
+
+
+def _type_enum(rng: random.Random, value: Any, labels: dict[str, str]) -> Any:
+    if value not in labels:
+        return value
+    r = rng.random()
+    return labels[value] if r < 0.82 else value if r < 0.96 else f" {labels[value]} "
