@@ -248,3 +248,37 @@ def test_ledger_text_is_never_a_formula(summary):
     with zipfile.ZipFile(summary[0]) as z:
         sheets = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
     assert not any("<f>" in s for s in sheets)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """The bundled sample ledger (its after-sale sheets carry one mistake of each DEL/HLT/ISS rule)."""
+    from pathlib import Path
+
+    from kaxl.samples.generator import DEFAULT_AS_OF
+
+    ledger = Path(__file__).resolve().parent.parent / "sample_ledgers" / "kaxl-sample.xlsx"
+    result = check_files([ledger], DEFAULT_AS_OF)
+    out = write_summary(result, tmp_path_factory.mktemp("sample") / "s.xlsx")
+    return CalamineWorkbook.from_path(str(out)), result
+
+
+def test_sample_tabs_agree_with_the_check(sample):
+    book, result = sample
+    names = book.sheet_names
+    assert names.index(DELIVERY) < names.index(HEALTH) < names.index(ISSUES) < names.index("说明 About")
+    rules = [f.rule for f in result.findings]
+    delivery = {r[0]: r[3] for r in rows(book, DELIVERY)[4:17]}
+    assert delivery["里程碑 Milestones"] == len(result.ledger.frames["delivery"])
+    assert delivery["按时率 On-time rate"] == pytest.approx(result.kpis["delivery_on_time_rate"]["value"])
+    for label, rule in (("延期未完成 Late, not done (DEL-001)", "DEL-001"),
+                        ("超支无变更单 Over budget, no change request (DEL-005)", "DEL-005"),
+                        ("验收款先于验收签字 Acceptance invoiced first (DEL-006)", "DEL-006")):
+        assert delivery[label] == rules.count(rule) >= 1
+    health = {r[0]: r[3] for r in rows(book, HEALTH)[4:14]}
+    assert health["挽回计划欠缺 Retention plan owed (HLT-001)"] == rules.count("HLT-001") >= 1
+    assert health["满意度均值 Average CSAT"] == pytest.approx(result.kpis["csat_avg"]["value"])
+    issues = {r[0]: r[3] for r in rows(book, ISSUES)[4:12]}
+    assert issues["问题与投诉 Issues and complaints"] == len(result.ledger.frames["issues"])
+    assert issues["投诉按时解决率 Complaints resolved on time"] == \
+        pytest.approx(result.kpis["complaint_on_time_rate"]["value"])
