@@ -241,7 +241,7 @@ def test_every_issue_with_its_escalation_and_text_kept(book):
     assert by_id["WT-A1-1"]["升级 Escalated (ISS-001)"] == ""
     assert by_id["WT-A2-7"]["开放天数 Days open"] == 76 and by_id["WT-A1-6"]["开放天数 Days open"] == ""
     assert by_id["WT-A2-7"]["描述 Description"] == FORMULA and by_id["WT-A2-3"]["客户 Customer"] == FORMULA
-    assert by_id["WT-A3-4"]["解决工作日 Working days to resolve"] == 4
+    assert by_id["WT-A3-4"]["解决工作日 Days to resolve"] == 4
 
 
 def test_ledger_text_is_never_a_formula(summary):
