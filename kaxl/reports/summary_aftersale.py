@@ -389,7 +389,7 @@ HEALTH_COLUMNS = [
     Column("status", "状态 Status", width=16), Column("retention_plan_date", "挽回计划 Retention plan", "date", 11),
     Column("retention_owner", "挽回负责人 Plan owner", width=11),
     Column("plan_owed", "挽回计划欠缺 Plan owed (HLT-001)", "int", 15),
-    Column("review_due", "评估过期 Review due (HLT-002)", "int", 14), Column("assessments", "评估次数 Assessments", "int", 10),
+    Column("review_due", "评估过期 Review due (HLT-002)", "int", 14), Column("assessments", "评估次数 Assessments", "int", 12),
 ]
 
 
