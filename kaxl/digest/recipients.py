@@ -95,7 +95,8 @@ class Section:
 
 # Each module exposes ``sections(result, contact, contacts) -> list[Section]`` for one recipient.
 SECTION_MODULES: tuple[str, ...] = ("kaxl.digest.since_last_week",  # first: 自上周以来 opens the digest
-                                 "kaxl.digest.visits_section")
+                                 "kaxl.digest.visits_section",
+                                 "kaxl.digest.leads_section")
 
 
 @dataclass(frozen=True)
