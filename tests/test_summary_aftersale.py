@@ -109,6 +109,14 @@ def test_tabs_absent_without_the_sheets(tmp_path):
     assert names[-1] == "说明 About"
 
 
+def test_a_sheet_with_headers_only_gets_no_tab(tmp_path):
+    sheets = ledger_sheets()
+    sheets["health"], sheets["issues"] = [], []  # the blank template's tabs, never filled in
+    out = write_summary(check_files([write_ledger(tmp_path / "l.xlsx", sheets)], AS_OF), tmp_path / "s.xlsx")
+    names = CalamineWorkbook.from_path(str(out)).sheet_names
+    assert DELIVERY in names and HEALTH not in names and ISSUES not in names
+
+
 def test_delivery_headline_counts(book, summary):
     sheet = rows(book, DELIVERY)
     value = {r[0]: r[3] for r in sheet[4:17]}
