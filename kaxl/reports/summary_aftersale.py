@@ -130,7 +130,8 @@ def delivery_frames(result, ctx, found: pd.DataFrame | None = None) -> dict[str,
     rows = milestones(ctx).copy()
     rows = rows.sort_values(["contract_id", "planned_date", "_index"], kind="stable", na_position="last")
     rows["_position"] = rows.groupby("contract_id", sort=False).cumcount()
-    rows["_label"] = rows["milestone"].map(milestone_label)
+    names = {m: milestone_label(m) for m in rows["milestone"].dropna().unique()}  # per distinct name, not per row
+    rows["_label"] = rows["milestone"].map(names)
     rows["_done_late"] = rows["_done"] & rows["planned_date"].notna() & (rows["actual_date"] > rows["planned_date"])
     found = rule_findings(result, RULES[:6], found)
     per_rule = found.groupby(["contract_id", "rule"]).size().unstack(fill_value=0) if len(found) else pd.DataFrame()
