@@ -109,6 +109,43 @@ def test_tabs_absent_without_the_sheets(tmp_path):
     assert names[-1] == "说明 About"
 
 
+def test_a_sheet_with_headers_only_gets_no_tab(tmp_path):
+    sheets = ledger_sheets()
+    sheets["health"], sheets["issues"] = [], []  # the blank template's tabs, never filled in
+    out = write_summary(check_files([write_ledger(tmp_path / "l.xlsx", sheets)], AS_OF), tmp_path / "s.xlsx")
+    names = CalamineWorkbook.from_path(str(out)).sheet_names
+    assert DELIVERY in names and HEALTH not in names and ISSUES not in names
+
+
+def test_rows_that_match_nothing_give_empty_tabs_not_errors(tmp_path):
+    """Milestones of an unknown contract, a customer no project has, an issue of an unknown
+    project: SCH-007's findings; the tabs are there with nothing to show."""
+    sheets = ledger_sheets()
+    sheets["delivery"] = [milestone("ZZ")]
+    sheets["health"] = [assessment("ZZ")]
+    sheets["issues"] = [issue("ZZ", project_id="ZZ")]
+    result = check_files([write_ledger(tmp_path / "l.xlsx", sheets)], AS_OF)
+    book = CalamineWorkbook.from_path(str(write_summary(result, tmp_path / "s.xlsx")))
+    assert {r[0]: r[3] for r in rows(book, DELIVERY)[4:6]}["合同（有里程碑）Contracts with milestones"] == 0
+    assert {r[0]: r[3] for r in rows(book, HEALTH)[4:6]}["已评估客户 Customers assessed"] == 0
+    assert {r[0]: r[3] for r in rows(book, ISSUES)[4:6]}["问题与投诉 Issues and complaints"] == 0
+    assert any(f.rule == "SCH-007" for f in result.findings)
+
+
+def test_a_customer_never_assessed_is_listed_with_its_hlt002(tmp_path):
+    sheets = ledger_sheets()
+    extra = aftersale_project("A4")
+    for key in ("projects", "initiation", "stakeholders", "bids", "contracts", "receivables"):
+        sheets[key] += extra[key]
+    result = check_files([write_ledger(tmp_path / "l.xlsx", sheets)], AS_OF)
+    assert [f.project_id for f in result.findings if f.rule == "HLT-002"] == ["A4"]
+    sheet = rows(CalamineWorkbook.from_path(str(write_summary(result, tmp_path / "s.xlsx"))), HEALTH)
+    header = next(r for r in sheet if r[:2] == ["客户 Customer", "销售经理 AM"])
+    a4 = dict(zip(header, row_of(sheet, "A4 客户")))
+    assert a4["状态 Status"] == "未评估 not assessed" and a4["健康度 Health"] == ""
+    assert a4["评估过期 Review due (HLT-002)"] == 1 and a4["销售经理 AM"] == "张伟"
+
+
 def test_delivery_headline_counts(book, summary):
     sheet = rows(book, DELIVERY)
     value = {r[0]: r[3] for r in sheet[4:17]}
@@ -241,7 +278,7 @@ def test_every_issue_with_its_escalation_and_text_kept(book):
     assert by_id["WT-A1-1"]["升级 Escalated (ISS-001)"] == ""
     assert by_id["WT-A2-7"]["开放天数 Days open"] == 76 and by_id["WT-A1-6"]["开放天数 Days open"] == ""
     assert by_id["WT-A2-7"]["描述 Description"] == FORMULA and by_id["WT-A2-3"]["客户 Customer"] == FORMULA
-    assert by_id["WT-A3-4"]["解决工作日 Working days to resolve"] == 4
+    assert by_id["WT-A3-4"]["解决工作日 Days to resolve"] == 4
 
 
 def test_ledger_text_is_never_a_formula(summary):

@@ -31,6 +31,8 @@ import pandas as pd
 from kaxl.reports.summary_data import Column, Table, frame_table
 from kaxl.reports.summary_field import _Tab, field_context
 
+HEADER_HEIGHT = 44  # the long tables' bilingual headers wrap onto three lines in their narrow columns
+
 NAVY, GREEN, RED, ORANGE, GREY = "#1F3864", "#70AD47", "#E06666", "#ED7D31", "#A5A5A5"
 BLANK = "（未填 blank）"
 GANTT_CONTRACTS = 12  # contracts in the Gantt chart: two bars each (plan, actual)
@@ -48,22 +50,29 @@ def write_tab(summary) -> None:
     ledger = summary.result.ledger
     if not any(ledger.keeps(k) for k in ("delivery", "health", "issues")):
         return
-    ctx = field_context(summary.result)
+    ctx = getattr(summary.result, "context", None) or field_context(summary.result)  # the check's cached tables
+    found = rule_findings(summary.result, RULES)  # one pass over the findings for the three tabs
     if ledger.keeps("delivery"):
-        DeliveryTab(summary, ctx).write()
+        DeliveryTab(summary, ctx, found).write()
     if ledger.keeps("health"):
-        HealthTab(summary, ctx).write()
+        HealthTab(summary, ctx, found).write()
     if ledger.keeps("issues"):
-        IssuesTab(summary, ctx).write()
+        IssuesTab(summary, ctx, found).write()
 
 
 # ============================================================================== shared
 
 
-def rule_findings(result, rules: Iterable[str]) -> pd.DataFrame:
+RULES = ("DEL-001", "DEL-002", "DEL-003", "DEL-004", "DEL-005", "DEL-006", "HLT-001", "HLT-002",
+         "ISS-001", "ISS-002", "ISS-003")
+
+
+def rule_findings(result, rules: Iterable[str], found: pd.DataFrame | None = None) -> pd.DataFrame:
     """The findings of ``rules`` as a frame (rule, severity, file, sheet, row, project_id,
     contract_id, days, escalation_level) — one pass over the result's findings."""
     wanted = set(rules)
+    if found is not None:  # already collected (for more rules): just these
+        return found[found["rule"].isin(wanted)]
     rows = [(f.rule, f.severity, f.file, f.sheet, f.row, f.project_id, f.contract_id, f.days, f.escalation_level)
             for f in result.findings if f.rule in wanted]
     return pd.DataFrame(rows, columns=["rule", "severity", "file", "sheet", "row", "project_id", "contract_id", "days",
@@ -111,7 +120,7 @@ CONTRACT_COLUMNS = [
 ]
 
 
-def delivery_frames(result, ctx) -> dict[str, Any]:
+def delivery_frames(result, ctx, found: pd.DataFrame | None = None) -> dict[str, Any]:
     """Everything the Delivery tab shows, as plain tables (tested without a workbook): ``contracts``
     (one row per contract with milestones), ``milestones`` (each with its position in its
     contract's plan), ``counts`` (the headline block) and ``gantt`` (the chart's rows)."""
@@ -121,9 +130,10 @@ def delivery_frames(result, ctx) -> dict[str, Any]:
     rows = milestones(ctx).copy()
     rows = rows.sort_values(["contract_id", "planned_date", "_index"], kind="stable", na_position="last")
     rows["_position"] = rows.groupby("contract_id", sort=False).cumcount()
-    rows["_label"] = rows["milestone"].map(milestone_label)
+    names = {m: milestone_label(m) for m in rows["milestone"].dropna().unique()}  # per distinct name, not per row
+    rows["_label"] = rows["milestone"].map(names)
     rows["_done_late"] = rows["_done"] & rows["planned_date"].notna() & (rows["actual_date"] > rows["planned_date"])
-    found = rule_findings(result, ("DEL-001", "DEL-002", "DEL-003", "DEL-004", "DEL-005", "DEL-006"))
+    found = rule_findings(result, RULES[:6], found)
     per_rule = found.groupby(["contract_id", "rule"]).size().unstack(fill_value=0) if len(found) else pd.DataFrame()
     late_days = found[found["rule"] == "DEL-001"].groupby("contract_id")["days"].max() if len(found) else pd.Series()
 
@@ -198,13 +208,16 @@ def gantt_rows(contracts: pd.DataFrame, rows: pd.DataFrame, as_of: pd.Timestamp)
         names.append(str(counts.idxmax()) if len(counts) else "")
     labels, start, kinds, open_ = [], [], [], []
     segments: list[list[float | None]] = [[] for _ in range(positions)]
-    signed = contracts.set_index("contract_id")["signed_date"]
+    signed = _serial(contracts.set_index("contract_id")["signed_date"].reindex(chosen))
     as_of_serial = float(_serial(pd.Series([as_of]))[0])
-    for cid in chosen:
-        own = part[part["contract_id"] == cid].sort_values("_position")
-        planned = _serial(own["planned_date"])
-        actual = _serial(own["actual_date"])
-        begin = _serial(pd.Series([signed.get(cid)]))[0]
+    # the dates as serials once, then each contract's slice (part is ordered by contract, position)
+    all_planned, all_actual = _serial(part["planned_date"]), _serial(part["actual_date"])
+    bounds = {cid: (int(np.searchsorted(part["_rank"].to_numpy(), i, "left")),
+                    int(np.searchsorted(part["_rank"].to_numpy(), i, "right"))) for i, cid in enumerate(chosen)}
+    for i, cid in enumerate(chosen):
+        lo, hi = bounds[cid]
+        planned, actual = all_planned[lo:hi], all_actual[lo:hi]
+        begin = signed[i]
         if np.isnan(begin):
             begin = np.nanmin(planned) if np.isfinite(planned).any() else as_of_serial
         for kind, dates in (("plan", planned), ("actual", actual)):
@@ -229,13 +242,13 @@ def gantt_rows(contracts: pd.DataFrame, rows: pd.DataFrame, as_of: pd.Timestamp)
 
 
 class DeliveryTab(_Tab):
-    def __init__(self, summary, ctx) -> None:
+    def __init__(self, summary, ctx, found: pd.DataFrame | None = None) -> None:
         super().__init__(summary, "交付 Delivery")
-        self.ctx = ctx
+        self.ctx, self.found = ctx, found
 
     def write(self) -> None:
         ws, fmt, r = self.ws, self.fmt, self.result
-        data = delivery_frames(r, self.ctx)
+        data = delivery_frames(r, self.ctx, self.found)
         for j, column in enumerate(CONTRACT_COLUMNS):
             ws.set_column(j, j, column.width)
         ws.write_string(0, 0, "交付 Delivery — 里程碑计划与实际、延期、签字与预算 milestones planned vs actual, "
@@ -263,6 +276,7 @@ class DeliveryTab(_Tab):
         table_row = data_row + max(n_bars, 1) + 4
         table = frame_table(data["contracts"], CONTRACT_COLUMNS)
         self.long_table(table_row, table, "DeliveryContracts", "按合同 By contract（交付中、延期优先 in delivery and late first）")
+        ws.set_row(table_row, HEADER_HEIGHT)
         self._flag_formats(table_row, table)
 
     @staticmethod
@@ -376,7 +390,7 @@ HEALTH_COLUMNS = [
     Column("status", "状态 Status", width=16), Column("retention_plan_date", "挽回计划 Retention plan", "date", 11),
     Column("retention_owner", "挽回负责人 Plan owner", width=11),
     Column("plan_owed", "挽回计划欠缺 Plan owed (HLT-001)", "int", 15),
-    Column("review_due", "评估过期 Review due (HLT-002)", "int", 14), Column("assessments", "评估次数 Assessments", "int", 10),
+    Column("review_due", "评估过期 Review due (HLT-002)", "int", 14), Column("assessments", "评估次数 Assessments", "int", 12),
 ]
 
 
@@ -393,7 +407,7 @@ def bucket_label(lo: float, hi: float) -> str:
     return f"{first}–{last}"
 
 
-def health_frames(result, ctx) -> dict[str, Any]:
+def health_frames(result, ctx, found: pd.DataFrame | None = None) -> dict[str, Any]:
     """Everything the Health tab shows, as plain tables: ``customers`` (one row per customer: its
     latest assessment, or none when HLT-002 reports it never assessed), ``buckets`` ([label,
     customers, below threshold?]), ``lowest`` ([customer, health, threshold]) and ``counts``."""
@@ -404,7 +418,7 @@ def health_frames(result, ctx) -> dict[str, Any]:
     table = customers(ctx).copy()
     owners = project_customer(ctx)
     keys = customer_projects(ctx).drop_duplicates("project_id").set_index("project_id")["_customer"]
-    found = rule_findings(result, ("HLT-001", "HLT-002"))
+    found = rule_findings(result, RULES[6:8], found).copy()
     found["_customer"] = found["project_id"].map(keys)
     per_rule = found.groupby(["_customer", "rule"]).size().unstack(fill_value=0) if len(found) else pd.DataFrame()
     never = set(found.loc[found["rule"] == "HLT-002", "_customer"].dropna()) - set(table.index)
@@ -453,13 +467,13 @@ def health_frames(result, ctx) -> dict[str, Any]:
 
 
 class HealthTab(_Tab):
-    def __init__(self, summary, ctx) -> None:
+    def __init__(self, summary, ctx, found: pd.DataFrame | None = None) -> None:
         super().__init__(summary, "客户健康 Health")
-        self.ctx = ctx
+        self.ctx, self.found = ctx, found
 
     def write(self) -> None:
         ws, fmt, r = self.ws, self.fmt, self.result
-        data = health_frames(r, self.ctx)
+        data = health_frames(r, self.ctx, self.found)
         threshold = data["threshold"]
         for j, column in enumerate(HEALTH_COLUMNS):
             ws.set_column(j, j, column.width)
@@ -499,7 +513,8 @@ class HealthTab(_Tab):
                           ["text", "int", "int"])
         if data["lowest"]:
             low = self.summary.chart("column", f"健康度最低的客户 Least healthy customers vs 阈值 threshold {threshold:g}")
-            low.add_series({"name": "健康度 Health", "categories": self.ref(l_at, 0), "values": self.ref(l_at, 1),
+            low.add_series({"name": "健康度 Health（红色低于阈值 red = below）", "categories": self.ref(l_at, 0),
+                            "values": self.ref(l_at, 1), "fill": {"color": GREEN},
                             "points": [{"fill": {"color": RED if h < threshold else GREEN}} for _, h, _ in data["lowest"]],
                             "data_labels": {"value": True}, "gap": 40})
             line = self.summary.chart("line", "")
@@ -513,6 +528,7 @@ class HealthTab(_Tab):
         table_row = max(low_row + len(data["lowest"]) + 4, chart_row + 18)
         table = frame_table(data["customers"], HEALTH_COLUMNS)
         self.long_table(table_row, table, "HealthCustomers", "按客户 By customer（健康度最低优先 least healthy first）")
+        ws.set_row(table_row, HEADER_HEIGHT)
         if table.rows:
             keys = [c.key for c in HEALTH_COLUMNS]
             first, last = table_row + 1, table_row + len(table.rows)
@@ -541,9 +557,9 @@ ISSUE_COLUMNS = [
     Column("state", "状态 State", width=12), Column("age", "开放天数 Days open", "int", 10),
     Column("escalation", "升级 Escalated (ISS-001)", width=30), Column("owner", "责任人 Owner", width=10),
     Column("department", "责任部门 Department", width=12), Column("replied_date", "回复 Replied", "date", 11),
-    Column("reply_days", "回复工作日 Working days to reply", "int", 12),
+    Column("reply_days", "回复工作日 Days to reply", "int", 12),
     Column("resolved_date", "解决 Resolved", "date", 11),
-    Column("resolve_days", "解决工作日 Working days to resolve", "int", 12),
+    Column("resolve_days", "解决工作日 Days to resolve", "int", 12),
     Column("description", "描述 Description", width=40),
 ]
 
@@ -563,7 +579,7 @@ def _median(values: pd.Series) -> float | None:
     return float(values.median()) if len(values) else None
 
 
-def issue_frames(result, ctx) -> dict[str, Any]:
+def issue_frames(result, ctx, found: pd.DataFrame | None = None) -> dict[str, Any]:
     """Everything the Issues tab shows, as plain tables: ``issues`` (every row, open and oldest
     first), ``aging`` ([bucket, high, medium, low, blank, total] of open ones), ``times`` (the
     complaints' reply and resolve rows), ``slowest`` (the slowest complaints) and ``counts``."""
@@ -571,7 +587,7 @@ def issue_frames(result, ctx) -> dict[str, Any]:
 
     settings = result.settings
     rows = issues(ctx).copy()
-    found = rule_findings(result, ("ISS-001", "ISS-002", "ISS-003"))
+    found = rule_findings(result, RULES[8:], found)
     escalated = found[found["rule"] == "ISS-001"]
     severity = pd.Series(escalated["severity"].to_numpy(), index=finding_keys(escalated).to_numpy())
     severity = severity[~severity.index.duplicated()]
@@ -635,13 +651,13 @@ def issue_frames(result, ctx) -> dict[str, Any]:
 
 
 class IssuesTab(_Tab):
-    def __init__(self, summary, ctx) -> None:
+    def __init__(self, summary, ctx, found: pd.DataFrame | None = None) -> None:
         super().__init__(summary, "问题 Issues")
-        self.ctx = ctx
+        self.ctx, self.found = ctx, found
 
     def write(self) -> None:
         ws, fmt, r = self.ws, self.fmt, self.result
-        data = issue_frames(r, self.ctx)
+        data = issue_frames(r, self.ctx, self.found)
         for j, column in enumerate(ISSUE_COLUMNS):
             ws.set_column(j, j, column.width)
         first, second = (int(v) for v in r.settings.issue_escalation_days)
@@ -686,6 +702,7 @@ class IssuesTab(_Tab):
         table_row = s_row + max(len(data["slowest"]), 1) + 4
         table = frame_table(data["issues"], ISSUE_COLUMNS)
         self.long_table(table_row, table, "IssuesEvery", "每个问题与投诉 Every issue and complaint（开放、最久优先 open, oldest first）")
+        ws.set_row(table_row, HEADER_HEIGHT)
         if table.rows:
             keys = [c.key for c in ISSUE_COLUMNS]
             top, last = table_row + 1, table_row + len(table.rows)
