@@ -97,7 +97,8 @@ class Section:
 # Each module exposes ``sections(result, contact, contacts) -> list[Section]`` for one recipient.
 SECTION_MODULES: tuple[str, ...] = ("kaxl.digest.since_last_week",  # first: 自上周以来 opens the digest
                                  "kaxl.digest.visits_section",
-                                 "kaxl.digest.leads_section")
+                                 "kaxl.digest.leads_section",
+                                 "kaxl.digest.aftersale_section")
 
 
 @dataclass(frozen=True)
