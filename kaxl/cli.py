@@ -101,6 +101,29 @@ def os_error_message(exc: OSError) -> str:
 
 as_of_option = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
                             help="Reference date for deadlines (default: today in Asia/Shanghai). 基准日期。")
+history_option = click.option(
+    "--history", "history", metavar="PATH|URL",
+    help="History store (SQLite file, postgresql:// URL without password, or env:VAR): record this run's "
+         "snapshot there (default: `history` in kaxl.toml; none: no history). 历史库。")
+
+
+def keep_history(result: Any, history: str | None, progress: Any = None, *, config_path: Path | None = None,
+                 read: str = "full") -> Any:
+    """Record the run's snapshot when a store is configured (--history, or `history` in kaxl.toml)
+    and return the result with its history; without a store, the result as it is (and nothing of
+    the store is imported)."""
+    from kaxl.history.config import store_choice
+
+    choice = store_choice(history, config_path)
+    if choice is None:
+        return result
+    if progress:
+        progress("history")
+    from kaxl.history.recording import record_run
+
+    return record_run(result, choice, read=read)
+
+
 ledgers_argument = click.argument("ledgers", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 
 
@@ -121,17 +144,22 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON document of SPEC §5 instead of text.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the text output.")
 @click.option("--limit", type=int, default=200, show_default=True, help="Findings to print in text mode (0 = all).")
+@history_option
 @friendly
-def check(ledgers: tuple[Path, ...], as_of: str | None, as_json: bool, lang: str, limit: int) -> None:
+def check(ledgers: tuple[Path, ...], as_of: str | None, as_json: bool, lang: str, limit: int,
+          history: str | None) -> None:
     """校验台账 / Check LEDGERS against the SOP: findings, alerts, scores.
 
-    Exit code 0 when there is no error, 1 when errors were found, 2 when a file cannot be read.
+    Exit code 0 when there is no error, 1 when errors were found, 2 when a file cannot be read
+    (or the history store cannot be used). With a history store, each run records a snapshot and
+    --json findings carry first_seen and weeks_open.
     """
     from kaxl.api import check_files
     from kaxl.progress import stage_lines
 
     progress = stage_lines()
     result = check_files(ledgers, parse_as_of(as_of), progress)
+    result = keep_history(result, history, progress, read="light" if as_json else "none")
     from kaxl.reports.console import render
 
     if as_json:
@@ -153,7 +181,7 @@ def check(ledgers: tuple[Path, ...], as_of: str | None, as_json: bool, lang: str
 
 
 # Commands living in kaxl/commands/<name>.py (each exposes ``command``), in the order of --help.
-COMMAND_MODULES = ("template", "sample", "summary", "annotate", "digest", "schedule", "excel", "demo")
+COMMAND_MODULES = ("template", "sample", "summary", "annotate", "digest", "schedule", "snapshot", "excel", "demo")
 
 
 def _register_commands() -> None:

@@ -22,6 +22,7 @@ STAGES: dict[str, tuple[str, str]] = {
     "summary": ("写入汇总工作簿", "writing the summary workbook"),
     "annotate": ("写入标注副本", "writing the annotated copy"),
     "digest": ("生成邮件", "composing the e-mails"),
+    "history": ("记录历史快照", "recording the history snapshot"),
 }
 
 

@@ -194,7 +194,7 @@ def test_migrating_a_first_version_store_keeps_its_data(store_url):
     finally:
         engine.dispose()
     with open_store(store_url) as store:
-        assert _revision(store.engine) == known_revisions()[-1] == "0002"
+        assert _revision(store.engine) == known_revisions()[-1] == "0003"
         history = store.load_history(SET)
         assert history.findings["identity"].tolist() == ["id-0", "id-1", "id-2"]
         assert history.projects.iloc[0]["expected_close"] == pd.Timestamp("2026-12-01")

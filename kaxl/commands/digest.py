@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from kaxl.cli import as_of_option, friendly, parse_as_of
+from kaxl.cli import as_of_option, friendly, history_option, keep_history, parse_as_of
 
 
 def config_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -81,10 +81,12 @@ def clock(now_text: str | None, timezone: str) -> Callable[[], dt.datetime]:
 @click.option("--check-config", "check_config", is_flag=True,
               help="Check kaxl.toml, its environment variables and the channels' audiences; send nothing. 检查配置。")
 @as_of_option
+@history_option
 @config_options
 @friendly
 def command(ledgers: tuple[Path, ...], out: Path | None, send: bool, if_due: bool, force: bool, check_config: bool,
-            as_of: str | None, config_path: Path | None, now_text: str | None, **overrides: Any) -> None:
+            as_of: str | None, history: str | None, config_path: Path | None, now_text: str | None,
+            **overrides: Any) -> None:
     """每周邮件摘要 / The weekly e-mail digest, one per person in the 通讯录 Contacts tab.
 
     Without --send / --if-due it writes previews (.eml opens in Outlook and Foxmail, .html in a
@@ -113,7 +115,7 @@ def command(ledgers: tuple[Path, ...], out: Path | None, send: bool, if_due: boo
                    f"({len(config.channels)} chat channel(s)).")
         return
     if if_due:
-        report = run_if_due(config, now=now)
+        report = run_if_due(config, now=now, check=history_check(history, config_path))
         if report is None:
             click.echo("本周摘要已发送，无需操作。 / This week's digest has already been sent; nothing to do.")
             return
@@ -126,6 +128,7 @@ def command(ledgers: tuple[Path, ...], out: Path | None, send: bool, if_due: boo
 
     progress = stage_lines()
     result = check_files(list(config.ledgers), parse_as_of(as_of) if as_of else _today(now, config), progress)
+    result = keep_history(result, history, progress, config_path=config_path)
     if progress:
         progress("digest")
     missing = unreached(result)
@@ -150,6 +153,17 @@ def command(ledgers: tuple[Path, ...], out: Path | None, send: bool, if_due: boo
                                           attachment_name=summary_name(week) if config.attach_summary else None)
         click.echo(f"已写入 {len(payloads)} 条群机器人消息（.json）到 {target}\n"
                    f"Wrote {len(payloads)} chat robot message(s) (.json) to {target}")
+
+
+def history_check(history: str | None, config_path: Path | None) -> Callable[..., Any]:
+    """The check the scheduled digest runs: read, check, and record the snapshot when a history
+    store is configured (so 自上周以来 is there in the e-mail cron sends)."""
+    def check(ledgers: Any, as_of: dt.date) -> Any:
+        from kaxl.api import check_files
+
+        return keep_history(check_files(ledgers, as_of), history, config_path=config_path)
+
+    return check
 
 
 def iso_week_of(day: dt.date) -> str:

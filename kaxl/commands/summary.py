@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kaxl.cli import as_of_option, friendly, parse_as_of
+from kaxl.cli import as_of_option, friendly, history_option, keep_history, parse_as_of
 from kaxl.errors import KaxlError
 
 
@@ -15,14 +15,16 @@ from kaxl.errors import KaxlError
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The summary workbook to write (.xlsx). 输出文件。")
 @as_of_option
+@history_option
 @friendly
-def command(ledgers: tuple[Path, ...], out: Path, as_of: str | None) -> None:
+def command(ledgers: tuple[Path, ...], out: Path, as_of: str | None, history: str | None) -> None:
     """生成管理层汇总工作簿 / Write the managers' summary workbook of LEDGERS.
 
     Tabs: 概览 Dashboard (KPI tiles against target, pipeline, aging, monthly collection and
     grade charts), 预警 Alerts, 项目 Projects (with 扣分 Deductions one click away),
     回款 Receivables, 销售经理 Managers, 校验 Findings (each links to its ledger cell) and
-    说明 About (source files with SHA-256). Several ledgers form one portfolio. The ledgers
+    说明 About (source files with SHA-256), and 趋势 Trend with a history store. Several ledgers
+    form one portfolio. The ledgers
     are only read; the summary is written atomically.
     """
     from kaxl.api import check_files
@@ -38,6 +40,7 @@ def command(ledgers: tuple[Path, ...], out: Path, as_of: str | None) -> None:
                             "overwrites your ledger.", file=str(ledger))
     progress = stage_lines()
     result = check_files(list(ledgers), parse_as_of(as_of), progress)
+    result = keep_history(result, history, progress)
     from kaxl.reports.summary import write_summary
 
     if progress:

@@ -84,7 +84,8 @@ def poll_once(config: DigestConfig, *, now: Clock = system_now, environ: Mapping
 
 
 def run_forever(config: DigestConfig, *, now: Clock = system_now, sleep: Callable[[float], None] = time.sleep,
-                environ: Mapping[str, str] | None = None, max_ticks: int | None = None) -> None:
+                environ: Mapping[str, str] | None = None, max_ticks: int | None = None,
+                check: Callable | None = None) -> None:
     """Poll every ``schedule.poll_seconds`` with the ``schedule`` library, forever.
 
     The first poll happens at start, which is what catches up a week missed while down.
@@ -93,11 +94,12 @@ def run_forever(config: DigestConfig, *, now: Clock = system_now, sleep: Callabl
     import schedule
 
     scheduler = schedule.Scheduler()
-    scheduler.every(max(1, int(config.schedule.poll_seconds))).seconds.do(poll_once, config, now=now, environ=environ)
+    scheduler.every(max(1, int(config.schedule.poll_seconds))).seconds.do(poll_once, config, now=now, environ=environ,
+                                                                          check=check)
     log.info("kaxl scheduler started: digest every %s %s %s, polling every %ss, state %s",
              config.schedule.weekday, config.schedule.time, config.schedule.timezone,
              config.schedule.poll_seconds, config.state_file)
-    poll_once(config, now=now, environ=environ)
+    poll_once(config, now=now, environ=environ, check=check)
     ticks = 0
     while max_ticks is None or ticks < max_ticks:
         scheduler.run_pending()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-HEAD = "0002"  # the newest revision in kaxl/history/migrations/versions
+HEAD = "0003"  # the newest revision in kaxl/history/migrations/versions
 
 metadata = sa.MetaData()
 
@@ -73,6 +73,7 @@ kpis = sa.Table(
     sa.Column("value", sa.Float),
     sa.Column("target", sa.Float),
     sa.Column("status", sa.String(10)),
+    sa.Column("seq", sa.Integer, nullable=False, server_default="0"),
     sa.PrimaryKeyConstraint("snapshot_id", "scope", "name", name="pk_kpis"),
 )
 

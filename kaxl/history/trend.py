@@ -76,15 +76,8 @@ def time_in_stage(history: History, *, slowest: int = 10) -> TimeInStage:
     slow_columns = ["project_id", "customer", "account_manager", "stage", "since", "days"]
     if not dates:
         return TimeInStage(pd.DataFrame(columns=per_columns), pd.DataFrame(columns=slow_columns))
-    position = {d: i for i, d in enumerate(dates)}
-    frame = history.projects.drop_duplicates(["as_of", "project_id"], keep="last")
-    frame = frame.assign(pos=frame["as_of"].map(position)).sort_values(["project_id", "pos"])
-    # a run at one stage breaks when the stage changes or the project skips a snapshot
-    run_break = (frame["project_id"].ne(frame["project_id"].shift()) | frame["stage"].ne(frame["stage"].shift())
-                 | frame["pos"].diff().ne(1))
-    run_start = frame["as_of"].where(run_break).ffill()
-    latest = frame.assign(since=run_start)
-    latest = latest[latest["as_of"].eq(dates[-1]) & latest["status"].eq("active")]
+    latest = stage_since(history)
+    latest = latest[latest["status"].eq("active")]
     latest = latest.assign(days=(dates[-1] - latest["since"]).dt.days.astype("int64"))
     rows = []
     for stage in STAGES:
@@ -95,3 +88,21 @@ def time_in_stage(history: History, *, slowest: int = 10) -> TimeInStage:
                      "projects": int(days.size), "median_days": float(days.median()), "max_days": int(days.max())})
     slow = latest.sort_values(["days", "project_id"], ascending=[False, True], kind="stable").head(slowest)
     return TimeInStage(pd.DataFrame(rows, columns=per_columns), slow[slow_columns].reset_index(drop=True))
+
+
+def stage_since(history: History) -> pd.DataFrame:
+    """The latest snapshot's projects with ``since``: the as-of of the first snapshot of the
+    project's current unbroken run at its current stage (the one definition behind the trend
+    tab's time in stage and ``days_in_stage`` in ``--json``)."""
+    dates = history.dates
+    if not dates:
+        return history.projects.assign(since=pd.Series(dtype="datetime64[ns]"))
+    position = {d: i for i, d in enumerate(dates)}
+    frame = history.projects.drop_duplicates(["as_of", "project_id"], keep="last")
+    frame = frame.assign(pos=frame["as_of"].map(position)).sort_values(["project_id", "pos"])
+    # a run at one stage breaks when the stage changes or the project skips a snapshot
+    run_break = (frame["project_id"].ne(frame["project_id"].shift()) | frame["stage"].ne(frame["stage"].shift())
+                 | frame["pos"].diff().ne(1))
+    run_start = frame["as_of"].where(run_break).ffill()
+    latest = frame.assign(since=run_start)
+    return latest[latest["as_of"].eq(dates[-1])].drop(columns="pos")

@@ -97,13 +97,26 @@ def to_document(result) -> dict[str, Any]:
         "summary": {"errors": counts["error"], "warnings": counts["warning"], "infos": counts["info"],
                     "findings": len(result.findings), "alerts": len(result.alerts),
                     "projects": len(result.projects)},
-        "findings": [f.to_json() for f in result.findings],
+        "findings": findings_json(result),
         "alerts": records(result.alerts),
         "projects": records(result.projects),
         "receivables": records(result.receivables),
         "kpis": plain(result.kpis),
         "kpis_by_manager": plain(result.kpis_by_manager),
     }
+
+
+def findings_json(result) -> list[dict[str, Any]]:
+    """The findings of SPEC §3; with a history store, each also carries ``first_seen`` (ISO date:
+    the as-of of the first snapshot of its current unbroken run) and ``weeks_open`` (whole weeks
+    since then), see kaxl.history.recording."""
+    findings = [f.to_json() for f in result.findings]
+    ages = getattr(getattr(result, "history", None), "finding_ages", None)
+    if ages is not None and len(ages) == len(findings):
+        for finding, first_seen, weeks in zip(findings, _column(ages["first_seen"]), _column(ages["weeks_open"])):
+            finding["first_seen"] = first_seen
+            finding["weeks_open"] = weeks
+    return findings
 
 
 def dumps(document: dict[str, Any]) -> str:

@@ -32,6 +32,7 @@ RAG_FONT = {"green": "#006100", "amber": "#9C5700", "red": "#9C0006", "grey": "#
 # Modules adding tabs after the core ones, each with ``write_tab(summary: Summary) -> None``
 # (it adds its sheets with :meth:`Summary.add_sheet`, so they sit before the About tab).
 TAB_MODULES: tuple[str, ...] = ("kaxl.reports.summary_field",  # 线索 Leads, 拜访 Visits: only with those sheets
+                             "kaxl.reports.summary_aftersale",  # 交付 Delivery, 客户健康 Health, 问题 Issues: with those sheets
                              "kaxl.reports.summary_trend")  # 趋势 Trend: only with a history
 
 
