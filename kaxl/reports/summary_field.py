@@ -345,7 +345,10 @@ class VisitsTab(_Tab):
         cadence.add_series({"name": "未达标 Not met", "categories": self.ref(a_at, 0), "values": self.ref(a_at, 3),
                             "fill": {"color": "#E06666"}, "gap": 60})
         cadence.set_y_axis({"reverse": True})
-        cadence.set_x_axis({"min": 0, "major_gridlines": {"visible": True, "line": {"color": "#E7E6E6"}}})
+        # whole customers on the axis (a handful per AM would otherwise step by 0.5)
+        top = max((int(row[1] or 0) for row in data["am"]), default=0)
+        cadence.set_x_axis({"min": 0, "major_unit": max(1, -(-top // 8)),
+                            "major_gridlines": {"visible": True, "line": {"color": "#E7E6E6"}}})
         ws.insert_chart(chart_row, 7, cadence, {"x_scale": 1.1, "y_scale": 1.0})
 
         table_row = chart_row + 18
