@@ -51,5 +51,7 @@ def reader_view(path, skip: tuple[str, ...] = ()) -> dict[str, Any]:
                                       if v.width and k not in path_columns}
         seen[ws.title + " frozen"] = ws.freeze_panes
     with zipfile.ZipFile(path) as z:  # (openpyxl has no public list of a sheet's charts)
-        seen["charts"] = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
+        # by number (chart2 before chart10), so the first tabs' charts stay a prefix when more follow
+        seen["charts"] = sorted((n for n in z.namelist() if n.startswith("xl/charts/chart")),
+                                key=lambda n: (len(n), n))
     return seen

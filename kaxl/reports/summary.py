@@ -27,11 +27,12 @@ from kaxl.reports.summary_cells import DATA_FORMATS, FONT, Block, write_blocks
 from kaxl.reports.summary_data import Table
 
 NAVY, GREY = "#1F3864", "#F2F2F2"
-RAG_FILL = {"green": "#C6EFCE", "amber": "#FFEB9C", "red": "#FFC7CE"}
-RAG_FONT = {"green": "#006100", "amber": "#9C5700", "red": "#9C0006"}
+RAG_FILL = {"green": "#C6EFCE", "amber": "#FFEB9C", "red": "#FFC7CE", "grey": "#EDEDED"}
+RAG_FONT = {"green": "#006100", "amber": "#9C5700", "red": "#9C0006", "grey": "#595959"}  # grey: no value
 # Modules adding tabs after the core ones, each with ``write_tab(summary: Summary) -> None``
 # (it adds its sheets with :meth:`Summary.add_sheet`, so they sit before the About tab).
 TAB_MODULES: tuple[str, ...] = ("kaxl.reports.summary_field",  # 线索 Leads, 拜访 Visits: only with those sheets
+                             "kaxl.reports.summary_aftersale",  # 交付 Delivery, 客户健康 Health, 问题 Issues: with those sheets
                              "kaxl.reports.summary_trend")  # 趋势 Trend: only with a history
 
 
@@ -93,7 +94,7 @@ class Summary:
             self.fmt[f"tile_target_{status}"] = f({**tile, "font_size": 9, "font_color": "#404040", "left": 2,
                                                     "right": 2, "left_color": RAG_FONT[status],
                                                     "right_color": RAG_FONT[status]})
-            for unit, num in (("ratio", "0.0%"), ("days", '0 "天"'), ("yuan", "¥#,##0")):
+            for unit, num in (("ratio", "0.0%"), ("days", '0 "天"'), ("yuan", "¥#,##0"), ("points", '0.0 "分"')):
                 self.fmt[f"tile_value_{status}_{unit}"] = f({**tile, "font_size": 22, "bold": True,
                                                               "font_color": RAG_FONT[status], "num_format": num,
                                                               "left": 2, "right": 2, "left_color": RAG_FONT[status],
@@ -129,9 +130,11 @@ class Summary:
         self.table(receivables, receivable_table, "Receivables",
                     "回款 Receivables — 未结清的期次：账龄与升级 open installments: aging and escalation")
         self._receivable_formats(receivables, receivable_table)
-        columns, rows = data.manager_rows(r.kpis_by_manager)
+        columns, rows = data.manager_rows(r.kpis_by_manager, data.second_wave_tiles(r))
         self.table(managers, Table(columns, rows), "Managers", "销售经理 Managers — 各项指标 KPIs per account manager",
                     rag_columns=[i for i, c in enumerate(columns) if c.key.endswith("_status")])
+        if max(len(c.header) for c in columns) > 30:  # the second wave's long bilingual KPI names: 4 lines
+            managers.set_row(2, 60)
         for name in TAB_MODULES:  # the optional sheets' tabs (SPEC §7) and the history's trend tab
             importlib.import_module(name).write_tab(self)
         self._about(self.book.add_worksheet("说明 About"))
@@ -153,33 +156,17 @@ class Summary:
         counts = {s: sum(1 for f in r.findings if f.severity == s) for s in ("error", "warning", "info")}
         ws.write_string(2, 1, f"校验问题 Findings: {counts['error']} 错误 errors · {counts['warning']} 警告 warnings · "
                               f"{counts['info']} 提示 notes · 预警 alerts: {len(r.alerts)}", fmt["subtitle"])
-        ws.set_row(4, 30)
-        ws.set_row(5, 40)
-        ws.set_row(6, 18)
-        ws.set_row(7, 18)
-        tiles = []
-        for i, key in enumerate(data.TILE_KPIS):
-            kpi = r.kpis.get(key) or {}
-            status = kpi.get("status") if kpi.get("status") in RAG_FILL else "amber"
-            tiles.append((1 + i * 3, kpi, status))
-        for col, kpi, status in tiles:
-            ws.merge_range(4, col, 4, col + 1, f"{kpi.get('label_zh', '')}\n{kpi.get('label_en', '')}",
-                           fmt[f"tile_label_{status}"])
-        for col, kpi, status in tiles:
-            value_format = fmt[f"tile_value_{status}_{kpi.get('unit', 'ratio')}"]
-            if kpi.get("value") is None:
-                ws.merge_range(5, col, 5, col + 1, "—", value_format)
-            else:
-                ws.merge_range(5, col, 5, col + 1, "", value_format)
-                ws.write_number(5, col, float(kpi["value"]), value_format)
-        for col, kpi, status in tiles:
-            ws.merge_range(6, col, 6, col + 1, f"目标 target {_show(kpi.get('target'), kpi.get('unit'))}",
-                           fmt[f"tile_target_{status}"])
-        for col, _kpi, status in tiles:
-            ws.merge_range(7, col, 7, col + 1, data.STATUS_RAG.get(status, status), fmt[f"tile_status_{status}"])
+        rows_of_tiles = [list(data.TILE_KPIS)]
+        if second := data.second_wave_tiles(r):  # SPEC §7's KPIs, a second row when their sheets are kept
+            rows_of_tiles.append(second)
+        for n, keys in enumerate(rows_of_tiles):
+            self._tiles(ws, 4 + 5 * n, keys)
+        shift = 5 * (len(rows_of_tiles) - 1)  # the charts and their data move down under the tiles
+        if (last := 3 * max(map(len, rows_of_tiles)) - 1) > 15:  # six tiles: two more columns
+            ws.set_column(16, last, 12.5)
 
         # chart data: small visible tables under the charts (managers copy them into slides)
-        top = 43
+        top = 43 + shift
         ws.write_string(top - 1, 1, "图表数据 Chart data（金额单位：万元 amounts in 10k yuan）", fmt["section"])
         ws.set_row(top, 30)
         tenk = self.book.add_format({"font_name": FONT, "font_size": 10, "num_format": "#,##0.0"})
@@ -250,10 +237,41 @@ class Summary:
         grades.set_hole_size(50)
 
         size = {"x_scale": 1.08, "y_scale": 1.0}
-        ws.insert_chart(9, 1, pipeline, {**size, "x_offset": 0, "y_offset": 6})
-        ws.insert_chart(9, 8, aging, {**size, "x_offset": 10, "y_offset": 6})
-        ws.insert_chart(25, 1, monthly, {**size, "x_offset": 0, "y_offset": 6})
-        ws.insert_chart(25, 8, grades, {**size, "x_offset": 10, "y_offset": 6})
+        ws.insert_chart(9 + shift, 1, pipeline, {**size, "x_offset": 0, "y_offset": 6})
+        ws.insert_chart(9 + shift, 8, aging, {**size, "x_offset": 10, "y_offset": 6})
+        ws.insert_chart(25 + shift, 1, monthly, {**size, "x_offset": 0, "y_offset": 6})
+        ws.insert_chart(25 + shift, 8, grades, {**size, "x_offset": 10, "y_offset": 6})
+
+    def _tiles(self, ws, top: int, keys: Sequence[str]) -> None:
+        """One row of KPI tiles from row ``top`` (label, value, target, status; 2 columns each, 1 apart),
+        coloured by RAG status; a KPI with no value (nothing due yet) is grey and shows —, never 0 %."""
+        r, fmt = self.result, self.fmt
+        labels = [str((r.kpis.get(key) or {}).get("label_en", "")) for key in keys]
+        label_height = 44 if max(map(len, labels), default=0) > 32 else 30  # a long label wraps to 3 lines
+        for row, height in zip(range(top, top + 4), (label_height, 40, 18, 18)):
+            ws.set_row(row, height)
+        tiles = []
+        for i, key in enumerate(keys):
+            kpi = r.kpis.get(key) or {}
+            status = "grey" if kpi.get("value") is None else kpi.get("status") if kpi.get("status") in RAG_FILL \
+                else "amber"
+            tiles.append((1 + i * 3, kpi, status))
+        for col, kpi, status in tiles:
+            ws.merge_range(top, col, top, col + 1, f"{kpi.get('label_zh', '')}\n{kpi.get('label_en', '')}",
+                           fmt[f"tile_label_{status}"])
+        for col, kpi, status in tiles:
+            value_format = fmt[f"tile_value_{status}_{kpi.get('unit', 'ratio')}"]
+            if kpi.get("value") is None:
+                ws.merge_range(top + 1, col, top + 1, col + 1, "—", value_format)
+            else:
+                ws.merge_range(top + 1, col, top + 1, col + 1, "", value_format)
+                ws.write_number(top + 1, col, float(kpi["value"]), value_format)
+        for col, kpi, status in tiles:
+            ws.merge_range(top + 2, col, top + 2, col + 1, f"目标 target {_show(kpi.get('target'), kpi.get('unit'))}",
+                           fmt[f"tile_target_{status}"])
+        for col, _kpi, status in tiles:
+            ws.merge_range(top + 3, col, top + 3, col + 1, data.STATUS_RAG.get(status, status),
+                           fmt[f"tile_status_{status}"])
 
     def chart(self, kind: str, title: str, subtype: str | None = None):
         """A native chart in the summary's look (title, legend at the bottom, light border)."""
@@ -457,6 +475,8 @@ def _show(value: Any, unit: str | None) -> str:
         return f"{float(value):g} 天 days"
     if unit == "yuan":
         return f"¥{float(value):,.0f}"
+    if unit == "points":
+        return f"{float(value):g} 分 points"
     return f"{value}"
 
 

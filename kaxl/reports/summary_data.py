@@ -8,6 +8,7 @@ disagree with the JSON of `kaxl check`: everything comes from the same ``CheckRe
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,11 +21,30 @@ from kaxl.contract.findings import SEVERITY_ORDER, SEVERITY_ZH
 STAGE_LABEL = {c.key: f"{c.zh} {c.key}" for c in STAGES}
 STATUS_LABEL = {c.key: f"{c.zh} {c.key}" for c in PROJECT_STATUSES}
 SEVERITY_LABEL = {k: f"{v} {k}" for k, v in SEVERITY_ZH.items()}
-STATUS_RAG = {"green": "绿 green", "amber": "黄 amber", "red": "红 red"}
+STATUS_RAG = {"green": "绿 green", "amber": "黄 amber", "red": "红 red", "grey": "无数据 no data"}
 AGING_LABELS = {"not_due": "未到期 not due", "d1_30": "1–30 天 days", "d31_60": "31–60 天 days",
                 "d61_90": "61–90 天 days", "d90_plus": "90 天以上 90+ days"}
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 TILE_KPIS = ("win_rate", "avg_cycle_days", "on_time_collection_rate", "node_completion_rate", "overdue_amount")
+# The second wave's KPI tiles (SPEC §7), a second row on the dashboard and columns on the Managers
+# tab, each only when the workbook keeps a sheet it is computed from: a company that does not
+# track visits or delivery sees no empty tile for them (renewal_rate comes with the after-sale sheets).
+SECOND_WAVE_TILES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("visit_cadence_rate", ("visits",)),
+    ("delivery_on_time_rate", ("delivery",)),
+    ("csat_avg", ("health",)),
+    ("health_ok_rate", ("health",)),
+    ("complaint_on_time_rate", ("issues",)),
+    ("renewal_rate", ("delivery", "health", "issues")),
+)
+UNIT_KIND = {"ratio": "pct", "days": "number", "yuan": "money", "points": "number"}
+
+
+def second_wave_tiles(result) -> list[str]:
+    """The keys of :data:`SECOND_WAVE_TILES` this result shows."""
+    ledger = result.ledger
+    return [key for key, sheets in SECOND_WAVE_TILES
+            if key in result.kpis and any(ledger.keeps(s) for s in sheets)]
 
 
 @dataclass(frozen=True)
@@ -259,13 +279,15 @@ def monthly_collection_rows(receivables: pd.DataFrame, as_of: dt.date, months: i
     return [[f"{p.year}-{p.month:02d}", *(round(v / 1e4, 2) for v in rows[p])] for p in periods]
 
 
-def manager_rows(kpis_by_manager: dict) -> tuple[list[Column], list[list[Any]]]:
-    """One row per account manager: each tile KPI's value and status, pipeline, overdue."""
+def manager_rows(kpis_by_manager: dict, extra: Sequence[str] = ()) -> tuple[list[Column], list[list[Any]]]:
+    """One row per account manager: each tile KPI's value and status (the first wave's, then
+    ``extra``: the second wave's shown, :func:`second_wave_tiles`), pipeline, overdue."""
+    keys = (*TILE_KPIS, *extra)
     columns = [Column("manager", "销售经理 Account manager", width=16)]
-    for key in TILE_KPIS:
+    for key in keys:
         sample = next((m[key] for m in kpis_by_manager.values() if key in m), None)
         label = f"{sample['label_zh']} {sample['label_en']}" if sample else key
-        kind = {"ratio": "pct", "days": "number", "yuan": "money"}.get(sample["unit"] if sample else "", "number")
+        kind = UNIT_KIND.get(sample["unit"] if sample else "", "number")
         short = sample["label_en"] if sample else key
         columns += [Column(key, label, kind, 14), Column(f"{key}_status", f"状态 Status · {short}", width=12)]
     columns += [Column("pipeline_count", "在跟项目 Active projects", "int", 12),
@@ -274,7 +296,7 @@ def manager_rows(kpis_by_manager: dict) -> tuple[list[Column], list[list[Any]]]:
     for manager in sorted(kpis_by_manager):
         kpis = kpis_by_manager[manager]
         row: list[Any] = [manager]
-        for key in TILE_KPIS:
+        for key in keys:
             kpi = kpis.get(key) or {}
             row += [kpi.get("value"), STATUS_RAG.get(kpi.get("status"), kpi.get("status"))]
         pipeline = kpis.get("pipeline", {})

@@ -162,16 +162,18 @@ class LeadsTab(_Tab):
         limit = int(r.settings.lead_screen_days)
         ws.set_column(0, 0, 18)
         ws.set_column(1, 11, 12)
+        ws.set_column(3, 3, 20)  # the by-source labels: "数据平台 data_platform"
         ws.write_string(0, 0, "线索 Leads — 登记 → 初筛 → 转立项 registered → screened → converted", fmt["section"])
         n, screened, converted = len(frame), int(frame["screened"].sum()), int(frame["converted"].sum())
         days = frame["days"].dropna()
         median = f"{days.median():.1f}" if len(days) else "—"
         mean = f"{days.mean():.1f}" if len(days) else "—"
         ws.write_string(1, 0, f"截至 As of {r.as_of:%Y-%m-%d} · 线索 {n} leads · 初筛 {screened} screened · "
-                              f"转立项 {converted} converted · 初筛用时 time to screen: 中位 median {median} 天 days, "
-                              f"平均 average {mean} 天 days · {limit} 天（48小时）内 within {limit} days: "
-                              f"{int(frame['on_time'].sum())} · 逾期未筛 overdue unscreened: {int(frame['overdue'].sum())}",
-                      fmt["subtitle"])
+                              f"转立项 {converted} converted", fmt["subtitle"])
+        # a second line: one line ran past the printed page
+        ws.write_string(2, 0, f"初筛用时 time to screen: 中位 median {median} 天 days, 平均 average {mean} 天 days · "
+                              f"{limit} 天（48小时）内 within {limit} days: {int(frame['on_time'].sum())} · "
+                              f"逾期未筛 overdue unscreened: {int(frame['overdue'].sum())}", fmt["subtitle"])
         funnel = [["登记 Registered", n], ["初筛 Screened", screened], ["转立项 Converted", converted]]
         f_at = self.block(3, 0, ["环节 Stage", "线索数 Leads"], funnel, ["text", "int"])
         header = ["", "登记 Registered", "初筛 Screened", "转立项 Converted", "转化率 Conversion",
@@ -316,6 +318,7 @@ class VisitsTab(_Tab):
         days = int(r.settings.visit_cadence_days)
         ws.set_column(0, 1, 16)
         ws.set_column(2, 16, 11)
+        ws.set_column(3, 3, 17)  # the cadence status: "不考核 not watched"
         ws.write_string(0, 0, "拜访 Visits — 每月面谈与拜访记录 monthly face-to-face and visit records", fmt["section"])
         kpi = (r.kpis or {}).get("visit_cadence_rate") or {}
         rate = f"{kpi['value']:.0%}" if kpi.get("value") is not None else "—"
@@ -342,7 +345,10 @@ class VisitsTab(_Tab):
         cadence.add_series({"name": "未达标 Not met", "categories": self.ref(a_at, 0), "values": self.ref(a_at, 3),
                             "fill": {"color": "#E06666"}, "gap": 60})
         cadence.set_y_axis({"reverse": True})
-        cadence.set_x_axis({"min": 0, "major_gridlines": {"visible": True, "line": {"color": "#E7E6E6"}}})
+        # whole customers on the axis (a handful per AM would otherwise step by 0.5)
+        top = max((int(row[1] or 0) for row in data["am"]), default=0)
+        cadence.set_x_axis({"min": 0, "major_unit": max(1, -(-top // 8)),
+                            "major_gridlines": {"visible": True, "line": {"color": "#E7E6E6"}}})
         ws.insert_chart(chart_row, 7, cadence, {"x_scale": 1.1, "y_scale": 1.0})
 
         table_row = chart_row + 18

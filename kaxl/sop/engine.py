@@ -102,6 +102,9 @@ class CheckResult:
     # kaxl.history.frames.History when a history store is configured (SPEC §8), set by the
     # commands after recording this run's snapshot; None otherwise (no since-last-week views).
     history: Any = None
+    # The run's RuleContext, its shared tables cached (milestones, customers' health, issues…): the
+    # summary's tabs read them instead of computing them again (None for a result built elsewhere).
+    context: Any = field(default=None, repr=False, compare=False)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -141,7 +144,8 @@ def run_check(ledger: Ledger, as_of: dt.date) -> CheckResult:
     receivables = enrich.receivables(ctx)
     return CheckResult(as_of, ledger, settings, findings, build_alerts(ledger, findings, upcoming), projects,
                        receivables, kpis.portfolio_kpis(ctx, projects, receivables),
-                       kpis.kpis_by_manager(ctx, projects, receivables), enrich.deductions(ctx, findings))
+                       kpis.kpis_by_manager(ctx, projects, receivables), enrich.deductions(ctx, findings),
+                       context=ctx)
 
 
 def _settings_and_calendar(ledger: Ledger):
