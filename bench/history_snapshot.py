@@ -13,8 +13,11 @@ times the real command line, alternating so both see the same machine:
 - ``kaxl summary`` without and with the history (reads the weeks back for the trend tab) — shown,
   no bar.
 
-Measured 2026-12-07 on the shared 2-core machine under load from four other engineers: see the
-numbers printed by the last run in the final report of hist-cli (/work/notes/hist-cli.md).
+Measured 2026-12-07 on the shared 2-core machine (load ≈ 5 from other work), 20,000 projects
+(24,823 findings), 12 stored weeks, 5 runs alternating, medians:
+check --json 8.42 → 10.13 s (×1.20, PASS); check 7.88 → 9.03 s (×1.15, PASS); summary
+11.65 → 16.72 s (reads the 12 weeks back for the trend tab and since-last-week; no bar).
+Store: 18.6 MB per snapshot (most of it the findings' bilingual messages), 242 MB for 13.
 """
 
 from __future__ import annotations
