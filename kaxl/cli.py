@@ -159,7 +159,7 @@ def check(ledgers: tuple[Path, ...], as_of: str | None, as_json: bool, lang: str
 
     progress = stage_lines()
     result = check_files(ledgers, parse_as_of(as_of), progress)
-    result = keep_history(result, history, progress, read="light" if as_json else "none")
+    result = keep_history(result, history, progress, read="ages" if as_json else "none")
     from kaxl.reports.console import render
 
     if as_json:

@@ -48,7 +48,7 @@ def test_the_example_queries_run(store_url):
     queries = re.findall(r"```sql\n(.*?)```", PAGE, flags=re.S)
     assert len(queries) >= 4
     with open_store(store_url) as store:
-        for day in (dt.date(2026, 11, 9), dt.date(2026, 11, 16)):
+        for day in (dt.date(2026, 11, 2), dt.date(2026, 11, 9), dt.date(2026, 11, 16), dt.date(2026, 11, 23)):
             record_snapshot(store, check_files(SAMPLE, day), "台账.xlsx")
         with store.engine.connect() as conn:
             answers = [conn.execute(sa.text(q)).all() for q in queries]
@@ -60,4 +60,5 @@ def test_the_example_queries_run(store_url):
         day = str(as_of)[:10]
         assert (by_severity.get((day, "error"), 0), by_severity.get((day, "warning"), 0),
                 by_severity.get((day, "info"), 0)) == (errors, warnings, infos)
-    assert {str(r[0])[:10] for r in answers[3]} == {"2026-11-09", "2026-11-16"}  # win rate each week
+    assert {str(r[0])[:10] for r in answers[3]} == {"2026-11-02", "2026-11-09", "2026-11-16", "2026-11-23"}
+    assert {str(r[3])[:10] for r in answers[4]} == {"2026-11-02"}  # open three weeks: since the first

@@ -189,20 +189,32 @@ def test_migrating_a_first_version_store_keeps_its_data(store_url):
                                  "VALUES (1, 'P1', 'bidding', 5.5, :c)"), {"c": dt.date(2026, 12, 1)})
             conn.execute(sa.text("INSERT INTO kpis (snapshot_id, scope, name, value, target, status) "
                                  "VALUES (1, '', 'win_rate', 0.5, 0.35, 'green')"))
+            # a second week: id-1 fixed, id-3 new, P1 still bidding, P2 new
+            conn.execute(sa.text("INSERT INTO snapshots (ledger_set_id, as_of, created_at, files, kaxl_version) "
+                                 "VALUES (1, :d, :t, 'a.xlsx', '0.0.9')"), {"d": dt.date(2026, 11, 9), "t": now})
+            for seq, identity in enumerate(("id-0", "id-2", "id-3")):
+                conn.execute(sa.text("INSERT INTO findings (snapshot_id, seq, identity, rule, severity, project_id) "
+                                     "VALUES (2, :s, :i, 'PAY-003', 'error', 'P1')"), {"s": seq, "i": identity})
+            for project in ("P1", "P2"):
+                conn.execute(sa.text("INSERT INTO projects (snapshot_id, project_id, stage) VALUES (2, :p, 'bidding')"),
+                             {"p": project})
         with sa.create_engine(target.url).connect() as conn:
             assert "error_count" not in {c["name"] for c in sa.inspect(conn).get_columns("snapshots")}
     finally:
         engine.dispose()
     with open_store(store_url) as store:
-        assert _revision(store.engine) == known_revisions()[-1] == "0003"
-        history = store.load_history(SET)
+        assert _revision(store.engine) == known_revisions()[-1] == "0004"
+        history = store.load_history(SET, until=dt.date(2026, 11, 2))
         assert history.findings["identity"].tolist() == ["id-0", "id-1", "id-2"]
+        seen, since = store.snapshot_ages(SET, dt.date(2026, 11, 9))  # computed by the migration
+        assert seen == [dt.date(2026, 11, 2), dt.date(2026, 11, 2), dt.date(2026, 11, 9)]
+        assert since == {"P1": dt.date(2026, 11, 2), "P2": dt.date(2026, 11, 9)}
         assert history.projects.iloc[0]["expected_close"] == pd.Timestamp("2026-12-01")
         assert history.kpis.iloc[0]["value"] == 0.5
         with store.engine.connect() as conn:
             counts = conn.execute(sa.select(schema.snapshots.c.error_count, schema.snapshots.c.warning_count,
-                                            schema.snapshots.c.info_count)).one()
-            assert tuple(counts) == (2, 1, 0)
+                                            schema.snapshots.c.info_count).order_by(schema.snapshots.c.as_of)).all()
+            assert tuple(counts[0]) == (2, 1, 0)
             indexes = {i["name"] for i in sa.inspect(conn).get_indexes("findings")}
             assert "ix_findings_identity" in indexes
 
@@ -264,3 +276,40 @@ def test_a_postgresql_url_from_the_environment(postgres_server, sample_result, m
     with open_store("env:KAXL_HISTORY_URL") as store:
         record_snapshot(store, sample_result)
         assert store.ledger_sets() == [ledger_set_key(sample_result.ledger.files)] == ["kaxl-sample.xlsx"]
+
+
+def _kept(tag_ids: list[str], day: dt.date, stages: dict[str, str]) -> History:
+    """A snapshot holding findings ``tag_ids`` and projects at ``stages``."""
+    snapshot = synthetic(day, "x", len(tag_ids))
+    findings = snapshot.findings.assign(identity=tag_ids)
+    projects = snapshot.projects.head(0)
+    if stages:
+        projects = pd.concat([synthetic(day, "x", 1).projects.assign(project_id=p, stage=s)
+                              for p, s in stages.items()], ignore_index=True)
+    return History(findings, projects, snapshot.kpis)
+
+
+def test_first_seen_and_stage_since_follow_the_unbroken_run(store_url):
+    """Carried from the snapshot before at write time, and carried again into the later snapshots
+    when a date is backfilled between them: always what the views compute from every snapshot."""
+    from kaxl.history.movement import open_findings
+    from kaxl.history.trend import stage_since
+
+    days = [dt.date(2026, 11, 2), dt.date(2026, 11, 9), dt.date(2026, 11, 16)]
+    with open_store(store_url) as store:
+        store.write_snapshot(SET, _kept(["a", "b"], days[0], {"P1": "proposal", "P2": "bidding"}))
+        store.write_snapshot(SET, _kept(["a", "b"], days[2], {"P1": "proposal", "P2": "bidding"}))
+        seen, since = store.snapshot_ages(SET, days[2])
+        assert seen == [days[0], days[0]] and since == {"P1": days[0], "P2": days[0]}
+        # the week between is backfilled: b was fixed then, P2 was still in proposal
+        store.write_snapshot(SET, _kept(["a"], days[1], {"P1": "proposal", "P2": "proposal"}))
+        seen, since = store.snapshot_ages(SET, days[2])
+        assert seen == [days[0], days[2]] and since == {"P1": days[0], "P2": days[2]}
+        history = store.load_history(SET)
+        views = open_findings(history).set_index("identity")["first_seen"]
+        assert [views["a"].date(), views["b"].date()] == seen
+        stages = stage_since(history).set_index("project_id")["since"]
+        assert {k: v.date() for k, v in stages.items()} == since
+        # replacing the middle week again (b back) carries into the last week too
+        store.write_snapshot(SET, _kept(["a", "b"], days[1], {"P1": "proposal", "P2": "bidding"}))
+        assert store.snapshot_ages(SET, days[2]) == ([days[0], days[0]], {"P1": days[0], "P2": days[0]})

@@ -2,7 +2,8 @@
 
 - AM / PS / CO: their own alerts (``owner`` is them) and their upcoming nodes of the coming
   week, grouped by project. The overdue ladder (SPEC §3) also puts every overdue installment of
-  a project in front of its AM and its CO, whoever the alert names as owner.
+  a project in front of its AM and its CO, whoever the alert names as owner; other escalations
+  (ISS-001's first step, SPEC §7) go to the AM only. DM / CS: their own items likewise.
 - sales director: an overview of their team (contacts whose ``manager`` is them) and the
   escalations at level ≥ 2 of that team — the ladder's "plus the AM's manager". Escalations of
   an AM with no manager in the contacts go to every sales director, so none is lost.
@@ -96,7 +97,8 @@ class Section:
 # Each module exposes ``sections(result, contact, contacts) -> list[Section]`` for one recipient.
 SECTION_MODULES: tuple[str, ...] = ("kaxl.digest.since_last_week",  # first: 自上周以来 opens the digest
                                  "kaxl.digest.visits_section",
-                                 "kaxl.digest.leads_section")
+                                 "kaxl.digest.leads_section",
+                                 "kaxl.digest.aftersale_section")
 
 
 @dataclass(frozen=True)
@@ -300,8 +302,10 @@ def categorised(alerts: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
 
 
 class _Desks:
-    """What lands on each person's desk: alerts they own, plus (the ladder) every overdue
-    installment of a project where they are the AM or the CO.
+    """What lands on each person's desk: alerts they own, plus (the ladder) every escalated
+    overdue alert of a project where they are the AM, and every escalated overdue installment
+    (a receivables row) of a project where they are the CO. Other escalations — ISS-001's first
+    step, SPEC §7 — go to the AM only: collecting is the CO's part of the ladder, issues are not.
 
     Grouped once for everybody: one boolean scan per person would be contacts × alerts work
     on a 20,000-project ledger.
@@ -311,10 +315,11 @@ class _Desks:
         self.alerts = alerts.reset_index(drop=True)
         ladder = self.alerts["escalation_level"].fillna(0).ge(1) & self.alerts["category"].eq("overdue")
         escalated = self.alerts[ladder]
+        installments = escalated[escalated["installment"].notna()]  # receivables rows (PAY-003's ladder)
         self._parts = [
             _positions(self.alerts, self.alerts["owner"]),
             _positions(escalated, escalated["account_manager"]),
-            _positions(escalated, escalated["project_id"].map(co_of)),
+            _positions(installments, installments["project_id"].map(co_of)),
         ]
 
     def positions(self, name: str) -> list[int]:

@@ -8,10 +8,14 @@ What the outputs get (:func:`with_history`):
   end of last week even when check runs every day, and the trend tab's 12 points are 12 weeks;
 - ``result.history.finding_ages``: ``first_seen`` and ``weeks_open`` of each finding of the
   run (same order as ``result.findings``), from *every* snapshot: the start of the finding's
-  current unbroken run (:func:`kaxl.history.movement.open_findings`, the one definition);
+  current unbroken run (:func:`kaxl.history.movement.open_findings`, the one definition; the
+  store carries it from snapshot to snapshot as it writes, :mod:`kaxl.history.runs`);
 - ``days_in_stage`` of ``result.projects``: from the first snapshot of the project's current
   unbroken run at its stage (:func:`kaxl.history.trend.stage_since`), when that is earlier than
   the ledger's own dates give (or they give none).
+
+``check --json`` reads only its own snapshot's ages (``read="ages"``): its ``result.history``
+then has the ages and no snapshots (no views), whatever the history's length.
 
 The store modules (SQLAlchemy, Alembic) are imported here on first use only.
 """
@@ -49,8 +53,9 @@ def record_run(result: Any, choice: StoreChoice, *, read: str = "full", ledger_s
     """Record ``result``'s snapshot in the configured store (replacing the one of the same ledger
     set and as-of, in one transaction) and return the result carrying its history.
 
-    ``read``: ``full`` (summary, digest: the views need every column), ``light`` (check --json:
-    only the findings' ages and days in stage), ``none`` (check's text, snapshot: record only).
+    ``read``: ``full`` (summary, digest: the views read the history back), ``ages`` (check --json:
+    only this snapshot's first_seen and stage_since, stored with it — no views), ``none``
+    (check's text, snapshot: record only, the result as it was).
     """
     from kaxl.history.identity import snapshot_frames
     from kaxl.history.store import ledger_set_key
@@ -61,17 +66,25 @@ def record_run(result: Any, choice: StoreChoice, *, read: str = "full", ledger_s
         store.write_snapshot(key, frames, files=result.ledger.files, now=now)
         if read == "none":
             return result
-        history = store.load_history(key, until=result.as_of, light=read == "light")
-    return with_history(result, history, identities=frames.findings["identity"])
+        seen, since = store.snapshot_ages(key, result.as_of)
+        history = store.load_history(key, until=result.as_of) if read == "full" else History.empty()
+    first_seen = pd.Series(pd.to_datetime(pd.Series(seen, dtype=object)), dtype="datetime64[ns]")
+    ages = pd.DataFrame({"first_seen": first_seen,
+                         "weeks_open": ((pd.Timestamp(result.as_of) - first_seen).dt.days // 7).astype("Int64")})
+    weekly = weekly_view(history)
+    return dataclasses.replace(result, projects=stage_days(result, since),
+                               history=RunHistory(weekly.findings, weekly.projects, weekly.kpis, ages))
 
 
 def with_history(result: Any, history: History, *, identities: Sequence[str] | pd.Series | None = None) -> Any:
-    """``result`` with the views' history, its findings' ages and days in stage (module docstring).
+    """``result`` with the views' history, its findings' ages and days in stage (module docstring),
+    computed from ``history`` (which must include this run's snapshot) — what :func:`record_run`
+    reads from the store, for a history kept elsewhere.
 
-    ``history`` must include this run's snapshot (as :func:`record_run` reads it back).
     ``identities``: the findings' identities, when the caller already has them.
     """
     from kaxl.history.movement import open_findings
+    from kaxl.history.trend import stage_since
 
     history = until(history, result.as_of)
     if identities is None:
@@ -82,8 +95,9 @@ def with_history(result: Any, history: History, *, identities: Sequence[str] | p
     opened = open_findings(history).drop_duplicates("identity").set_index("identity")
     ages = pd.DataFrame({"first_seen": ids.map(opened["first_seen"]).astype("datetime64[ns]"),
                          "weeks_open": ids.map(opened["weeks_open"]).astype("Int64")})
+    since = stage_since(history).drop_duplicates("project_id").set_index("project_id")["since"]
     weekly = weekly_view(history)
-    return dataclasses.replace(result, projects=stage_days(result, history),
+    return dataclasses.replace(result, projects=stage_days(result, since.to_dict()),
                                history=RunHistory(weekly.findings, weekly.projects, weekly.kpis, ages))
 
 
@@ -112,15 +126,14 @@ def weekly_view(history: History) -> History:
                      for frame in (history.findings, history.projects, history.kpis)))
 
 
-def stage_days(result: Any, history: History) -> pd.DataFrame:
-    """``result.projects`` with ``days_in_stage`` from the snapshots where they go back further."""
-    from kaxl.history.trend import stage_since
-
+def stage_days(result: Any, since: dict[str, Any]) -> pd.DataFrame:
+    """``result.projects`` with ``days_in_stage`` from the snapshots (``project → since``) where
+    they go back further than the ledger's own dates."""
     projects = result.projects
-    if projects.empty or "days_in_stage" not in projects.columns:
+    if projects.empty or "days_in_stage" not in projects.columns or not since:
         return projects
-    since = stage_since(history).drop_duplicates("project_id").set_index("project_id")["since"]
-    seen = (pd.Timestamp(result.as_of) - projects["project_id"].map(since).astype("datetime64[ns]")).dt.days
+    starts = pd.to_datetime(projects["project_id"].map(since), errors="coerce").astype("datetime64[ns]")
+    seen = (pd.Timestamp(result.as_of) - starts).dt.days
     ledger = projects["days_in_stage"].astype("Int64")
     better = seen.gt(0) & (ledger.isna() | seen.gt(ledger)).fillna(False).astype(bool)
     if not better.any():

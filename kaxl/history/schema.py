@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-HEAD = "0003"  # the newest revision in kaxl/history/migrations/versions
+HEAD = "0004"  # the newest revision in kaxl/history/migrations/versions
 
 metadata = sa.MetaData()
 
@@ -44,6 +44,7 @@ findings = sa.Table(
     sa.Column("cell", sa.Text),
     sa.Column("message_zh", sa.Text),
     sa.Column("message_en", sa.Text),
+    sa.Column("first_seen", sa.Date),
     sa.PrimaryKeyConstraint("snapshot_id", "seq", name="pk_findings"),
     sa.Index("ix_findings_identity", "identity"),
 )
@@ -62,6 +63,7 @@ projects = sa.Table(
     sa.Column("account_manager", sa.Text),
     sa.Column("qualification_score", sa.Float),
     sa.Column("process_pct", sa.Float),
+    sa.Column("stage_since", sa.Date),
     sa.PrimaryKeyConstraint("snapshot_id", "project_id", name="pk_projects"),
 )
 

@@ -29,7 +29,7 @@ from sqlalchemy import event, exc
 
 import kaxl
 from kaxl.errors import KaxlError
-from kaxl.history import schema
+from kaxl.history import runs, schema
 from kaxl.history.frames import FINDING_COLUMNS, KPI_COLUMNS, PROJECT_COLUMNS, History
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -160,11 +160,31 @@ class HistoryStore:
             for table in schema.CHILDREN:
                 conn.execute(sa.delete(table).where(table.c.snapshot_id == existing))
             conn.execute(sa.delete(s).where(s.c.id == existing))
+        as_of = head["as_of"]
+        before = conn.execute(sa.select(s.c.id).where(s.c.ledger_set_id == set_id, s.c.as_of < as_of)
+                              .order_by(s.c.as_of.desc()).limit(1)).scalar()
+        found, staged = _carried(conn, before)
+        f, p = rows[schema.findings], rows[schema.projects]
+        f["first_seen"] = runs.first_seen(found, f.get("identity", []), as_of)
+        p["stage_since"] = runs.stage_since(staged, p.get("project_id", []), p.get("stage", []), as_of)
         snapshot_id = conn.execute(sa.insert(s).values(ledger_set_id=set_id, **head)).inserted_primary_key[0]
         for table, table_rows in rows.items():
             if table_rows and len(next(iter(table_rows.values()))):
                 _insert_many(conn, table, snapshot_id, table_rows)
+        self._rechain(conn, set_id, snapshot_id, as_of)
         return True
+
+    def _rechain(self, conn: sa.Connection, set_id: int, snapshot_id: int, as_of: dt.date) -> None:
+        """Carry first_seen / stage_since into the snapshots after a written one (a backfilled or
+        replaced date between others), until a snapshot's values stay as they were."""
+        s = schema.snapshots
+        later = conn.execute(sa.select(s.c.id, s.c.as_of).where(s.c.ledger_set_id == set_id, s.c.as_of > as_of)
+                             .order_by(s.c.as_of)).all()
+        previous = snapshot_id
+        for current, day in later:
+            if not _chain_step(conn, previous, current, runs.as_date(day)):
+                break
+            previous = current
 
     def _lock_ledger_set(self, conn: sa.Connection, key: str, now: dt.datetime) -> int:
         """The ledger set's id, created when new, locked until the transaction ends."""
@@ -224,6 +244,20 @@ class HistoryStore:
         def read(conn: sa.Connection) -> History:
             return History(*(_frame(conn, table, columns, ledger_set, until, light_columns if light else None)
                              for table, columns, light_columns in tables))
+
+        return self._reading(read)
+
+    def snapshot_ages(self, ledger_set: str, as_of: dt.date) -> tuple[list[dt.date | None], dict[str, dt.date]]:
+        """One snapshot's findings' first_seen (in the check's order) and projects' stage_since:
+        what ``--json`` needs, read without the rest of the history."""
+        f, p, s, ls = schema.findings, schema.projects, schema.snapshots, schema.ledger_sets
+        snapshot = sa.select(s.c.id).join(ls, ls.c.id == s.c.ledger_set_id) \
+            .where(ls.c.key == ledger_set, s.c.as_of == as_of).scalar_subquery()
+
+        def read(conn: sa.Connection) -> tuple[list[dt.date | None], dict[str, dt.date]]:
+            found = _fetch(conn, sa.select(f.c.first_seen).where(f.c.snapshot_id == snapshot).order_by(f.c.seq))
+            staged = _fetch(conn, sa.select(p.c.project_id, p.c.stage_since).where(p.c.snapshot_id == snapshot))
+            return [runs.as_date(r[0]) for r in found], {k: runs.as_date(v) for k, v in staged if v is not None}
 
         return self._reading(read)
 
@@ -315,6 +349,65 @@ def _rows(frame: pd.DataFrame, columns: list[str], *, seq: bool = False) -> dict
         values = series.astype(object)
         out[column] = values.where(values.notna(), None).tolist()
     return out
+
+
+def _fetch(conn: sa.Connection, query: sa.Select) -> list[tuple[Any, ...]]:
+    """The rows of ``query`` as the driver's plain tuples (no SQLAlchemy Row per row)."""
+    compiled = query.compile(dialect=conn.dialect)
+    params = compiled.params
+    bound: Any = tuple(params[name] for name in compiled.positiontup) if compiled.positional else params
+    cursor = conn.connection.driver_connection.cursor()  # same connection, same transaction
+    try:
+        cursor.execute(str(compiled), bound)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _carried(conn: sa.Connection, snapshot_id: int | None) -> tuple[dict[str, dt.date], dict[str, tuple[Any, Any]]]:
+    """A snapshot's identity → first_seen and project → (stage, stage_since) (empty for None)."""
+    if snapshot_id is None:
+        return {}, {}
+    f, p = schema.findings, schema.projects
+    found = {identity: runs.as_date(seen) for identity, seen in
+             _fetch(conn, sa.select(f.c.identity, f.c.first_seen).where(f.c.snapshot_id == snapshot_id))}
+    staged = {project: (stage, runs.as_date(since)) for project, stage, since in
+              _fetch(conn, sa.select(p.c.project_id, p.c.stage, p.c.stage_since).where(p.c.snapshot_id == snapshot_id))}
+    return found, staged
+
+
+def _chain_step(conn: sa.Connection, previous: int, current: int, as_of: dt.date) -> bool:
+    """Recompute ``current``'s first_seen / stage_since from ``previous``; True when any changed."""
+    f, p = schema.findings, schema.projects
+    found, staged = _carried(conn, previous)
+    rows = _fetch(conn, sa.select(f.c.seq, f.c.identity, f.c.first_seen).where(f.c.snapshot_id == current))
+    new = runs.first_seen(found, [r[1] for r in rows], as_of)
+    finding_updates = [{"b_seen": seen, "b_key": r[0]} for r, seen in zip(rows, new) if runs.as_date(r[2]) != seen]
+    rows = _fetch(conn, sa.select(p.c.project_id, p.c.stage, p.c.stage_since).where(p.c.snapshot_id == current))
+    new = runs.stage_since(staged, [r[0] for r in rows], [r[1] for r in rows], as_of)
+    project_updates = [{"b_seen": since, "b_key": r[0]} for r, since in zip(rows, new) if runs.as_date(r[2]) != since]
+    for table, column, key, updates in ((f, f.c.first_seen, f.c.seq, finding_updates),
+                                        (p, p.c.stage_since, p.c.project_id, project_updates)):
+        if updates:
+            statement = sa.update(table).where(table.c.snapshot_id == current, key == sa.bindparam("b_key")) \
+                .values({column.name: sa.bindparam("b_seen")})
+            _execute_many(conn, statement, updates, dates=("b_seen",))
+    return bool(finding_updates or project_updates)
+
+
+def _execute_many(conn: sa.Connection, statement: Any, rows: list[dict[str, Any]], *, dates: Sequence[str] = ()) -> None:
+    """``statement`` once per row through the driver's executemany (dates as ISO text for SQLite)."""
+    compiled = statement.compile(dialect=conn.dialect)
+    sqlite = conn.dialect.name == "sqlite"
+    values = []
+    for row in rows:
+        full = {**compiled.params, **row}
+        if sqlite:
+            for name in dates:
+                if full.get(name) is not None:
+                    full[name] = full[name].isoformat()
+        values.append(tuple(full[n] for n in compiled.positiontup) if compiled.positional else full)
+    conn.exec_driver_sql(str(compiled), values)
 
 
 def _insert_many(conn: sa.Connection, table: sa.Table, snapshot_id: int, rows: dict[str, list[Any]]) -> None:

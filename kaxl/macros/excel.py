@@ -234,10 +234,10 @@ def write_tabs(book: Any, result: Any, *, with_findings: bool) -> None:
         ALERTS_TITLE,
         FINDINGS_HEADER,
         FINDINGS_TITLE,
-        SCORES_COLUMNS,
         SCORES_TITLE,
         findings_rows,
         frame_rows,
+        scores_columns,
     )
 
     if with_findings:
@@ -245,7 +245,7 @@ def write_tabs(book: Any, result: Any, *, with_findings: bool) -> None:
         rows = findings_rows(result.findings, _book_path(book))
         table = [[status], FINDINGS_HEADER] + [[_link(row[0])] + [_as_text(v) for v in row[1:]] for row in rows]
         _replace_sheet(book, FINDINGS_TITLE, table)
-    header, rows = frame_rows(result.projects, SCORES_COLUMNS)
+    header, rows = frame_rows(result.projects, scores_columns(result.projects))
     _replace_sheet(book, SCORES_TITLE, [header] + [[_as_text(v) for v in row] for row in rows])
     header, rows = frame_rows(result.alerts, ALERTS_COLUMNS)
     _replace_sheet(book, ALERTS_TITLE, [header] + [[_as_text(v) for v in row] for row in rows])

@@ -52,7 +52,7 @@ def annotate_ledger(result, ledger: str | os.PathLike[str], out: str | os.PathLi
     # titles, links and widths (0: fit to the text; messages wrap at 60)
     new_sheets = [NewSheet(tabs.FINDINGS_TITLE, list(tabs.FINDINGS_HEADER), tabs.findings_rows(findings, ledger),
                            link_column=0, widths=[0, 0, 0, 0, 0, 0, 0, 60, 60]),
-                  NewSheet(tabs.SCORES_TITLE, *tabs.frame_rows(result.projects, tabs.SCORES_COLUMNS)),
+                  NewSheet(tabs.SCORES_TITLE, *tabs.frame_rows(result.projects, tabs.scores_columns(result.projects))),
                   NewSheet(tabs.ALERTS_TITLE, *tabs.frame_rows(result.alerts, tabs.ALERTS_COLUMNS))]
     annotate_package(ledger, out, marks, new_sheets)
     return out

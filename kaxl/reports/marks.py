@@ -97,6 +97,21 @@ SCORES_COLUMNS = [
     ("process_pct", "流程得分率 Process %"), ("coverage", "关键人覆盖 Coverage"), ("next_node", "下一节点 Next node"),
     ("next_due", "节点截止 Next due"), ("days_in_stage", "本阶段天数 Days in stage"), ("risk_level", "风险 Risk"),
 ]
+
+
+def scores_columns(projects: pd.DataFrame) -> list[tuple[str, str]]:
+    """The Scores tab's columns: the first-wave ones, then each SPEC §7 value (the value
+    modules' ``LABELS``) that holds something — a workbook without those sheets gets the tab
+    it always had, not a row of empty columns."""
+    import importlib
+
+    from kaxl.sop.enrich import VALUE_MODULES
+
+    extra = [(key, label) for name in VALUE_MODULES for key, label in importlib.import_module(name).LABELS.items()
+             if key in projects.columns and projects[key].notna().any()]
+    return SCORES_COLUMNS + extra
+
+
 ALERTS_COLUMNS = [
     ("severity", "级别 Severity"), ("kind", "类型 Kind"), ("rule", "规则 Rule"), ("project_id", "项目 Project"),
     ("customer", "客户 Customer"), ("owner", "负责人 Owner"), ("owner_role", "角色 Role"), ("due_date", "截止 Due"),

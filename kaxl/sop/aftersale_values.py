@@ -11,6 +11,10 @@ from __future__ import annotations
 import pandas as pd
 
 COLUMNS = ["customer_health", "health_trend", "open_issues", "delivery_next", "delivery_next_date"]
+# Their headers in the annotated copy's and the Validate button's 评分 Scores tab.
+LABELS = {"customer_health": "客户健康度 Health", "health_trend": "健康度变化 Health trend",
+          "open_issues": "未结问题 Open issues", "delivery_next": "下一里程碑 Next milestone",
+          "delivery_next_date": "里程碑计划日 Milestone due"}
 
 
 def values(ctx, project_ids: pd.Series) -> pd.DataFrame:

@@ -12,6 +12,10 @@ from __future__ import annotations
 import pandas as pd
 
 COLUMNS = ["last_visit", "visits_recent", "last_in_person_visit", "cadence_met", "lead_source", "admission_date"]
+# Their headers in the annotated copy's and the Validate button's 评分 Scores tab.
+LABELS = {"last_visit": "最近拜访 Last visit", "visits_recent": "近期拜访 Recent visits",
+          "last_in_person_visit": "最近面谈 Last in-person", "cadence_met": "面谈达标 Cadence met",
+          "lead_source": "线索来源 Lead source", "admission_date": "KA准入 Admission date"}
 
 
 def values(ctx, project_ids: pd.Series) -> pd.DataFrame:
