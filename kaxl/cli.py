@@ -172,7 +172,13 @@ def check(ledgers: tuple[Path, ...], as_of: str | None, as_json: bool, lang: str
             progress.done()
         # Bytes to a pipe or file (UTF-8, whatever the code page); text to a console, which
         # click writes through the console's own API on Windows so Chinese displays right.
-        click.echo(document.decode("utf-8") if sys.stdout.isatty() else document)
+        if sys.stdout.isatty():
+            click.echo(document.decode("utf-8"))
+        else:  # not click.echo: it appends the new line by copying the whole 90 MB document
+            out = click.get_binary_stream("stdout")
+            out.write(document)
+            out.write(b"\n")
+            out.flush()
     else:
         if progress:
             progress.done()

@@ -315,11 +315,15 @@ def normalizer_for(column: Column) -> Callable[[object], Any]:
     }[column.type]
 
 
-def normalize_column(column: Column, raw: Sequence[object] | np.ndarray) -> tuple[pd.Series, np.ndarray]:
-    """Normalise one column of raw cell values; returns (typed series, unreadable mask).
+def normalize_column(column: Column, raw: Sequence[object] | np.ndarray) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Normalise one column of raw cell values; returns (typed series, unreadable mask, the raw
+    values with equal values sharing one object).
 
     Ledgers repeat themselves (the same manager, stage, date, amount thousands of times), so
-    each distinct raw value is normalised once and the results are broadcast by code.
+    each distinct raw value is normalised once and the results are broadcast by code. The reader
+    gives every cell its own object; the ledger keeps the raw values for the whole run (to quote
+    them in messages), and sharing equal ones keeps a third of the 20,000-project ledger's
+    memory from being held twice.
     """
     raw_array = np.asarray(raw, dtype=object)
     codes, uniques = pd.factorize(raw_array, use_na_sentinel=True)
@@ -331,7 +335,12 @@ def normalize_column(column: Column, raw: Sequence[object] | np.ndarray) -> tupl
     unreadable = bad[codes] if len(results) else np.zeros(len(raw_array), dtype=bool)
     unreadable &= codes >= 0
     clean = [None if r is UNREADABLE else r for r in results]
-    return _typed(column, clean, codes), unreadable
+    # only text: a string equals only an equal string, while 1, 1.0 and True share a code
+    text = np.fromiter((u.__class__ is str for u in uniques), dtype=bool, count=len(uniques))
+    shared = raw_array.copy()
+    same = (codes >= 0) & text[codes] if len(uniques) else np.zeros(len(raw_array), dtype=bool)
+    shared[same] = np.asarray(uniques, dtype=object)[codes[same]]
+    return _typed(column, clean, codes), unreadable, shared
 
 
 _EDGE_SPACE = re.compile(r"(?:^|\x00)\s|\s(?:\x00|$)")
