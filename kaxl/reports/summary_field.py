@@ -274,9 +274,14 @@ def visit_frames(result) -> dict[str, Any]:
         _key=lambda f: f["project_id"].map(key_of), _am=lambda f: f["project_id"].map(am_of))
     group = ["_am", "_key"]
     customers = projects.groupby(group, sort=False).agg(
-        customer=("customer", "first"), projects=("project_id", lambda s: "、".join(map(str, s))),
-        watched=("watched", "any"), met=("met", "any"), last_in_person=("last_in_person", "max"),
-        next_in_person=("next_in_person", "min"))
+        customer=("customer", "first"), watched=("watched", "any"), met=("met", "any"),
+        last_in_person=("last_in_person", "max"), next_in_person=("next_in_person", "min"))
+    # each group's project ids, in ledger order: one pass over the arrays, not a Python
+    # aggregate per group (half a second over the 20,000-project ledger's 16k customers)
+    ids: dict[tuple[object, object], list[str]] = {}
+    for key in zip(projects["_am"], projects["_key"], projects["project_id"].astype(str)):
+        ids.setdefault(key[:2], []).append(key[2])
+    customers.insert(1, "projects", ["、".join(ids[key]) for key in customers.index])
     last_any = seen_group.groupby(group)["visit_date"].max()
     in_window = seen_group[seen_group["_month"] >= months[0]]
     by_month = in_window.pivot_table(index=group, columns="_month", values="project_id", aggfunc="size",
