@@ -313,3 +313,22 @@ def test_first_seen_and_stage_since_follow_the_unbroken_run(store_url):
         # replacing the middle week again (b back) carries into the last week too
         store.write_snapshot(SET, _kept(["a", "b"], days[1], {"P1": "proposal", "P2": "bidding"}))
         assert store.snapshot_ages(SET, days[2]) == ([days[0], days[0]], {"P1": days[0], "P2": days[0]})
+
+
+def test_schema_head_is_the_newest_migration():
+    """The fast path of opening a store compares with schema.HEAD: it must be the last revision."""
+    assert known_revisions()[-1] == schema.HEAD
+
+
+def test_load_only_the_weeks_asked_and_their_messages(store_url):
+    days = [dt.date(2026, 11, 2), dt.date(2026, 11, 9), dt.date(2026, 11, 16)]
+    with open_store(store_url) as store:
+        for day in days:
+            store.write_snapshot(SET, synthetic(day, "w", 3))
+        history = store.load_history(SET, dates=days[1:], messages_from=days[2])
+        assert history.dates == [pd.Timestamp(d) for d in days[1:]]
+        latest = history.findings["as_of"].eq(pd.Timestamp(days[2]))
+        assert history.findings.loc[latest, "message_zh"].eq("逾期").all()
+        assert history.findings.loc[~latest, "message_en"].isna().all() and (~latest).sum() == 3
+        assert store.load_history(SET, dates=[]).dates == []
+        assert store.load_history(SET, until=days[0]).dates == [pd.Timestamp(days[0])]

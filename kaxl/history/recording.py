@@ -67,7 +67,10 @@ def record_run(result: Any, choice: StoreChoice, *, read: str = "full", ledger_s
         if read == "none":
             return result
         seen, since = store.snapshot_ages(key, result.as_of)
-        history = store.load_history(key, until=result.as_of) if read == "full" else History.empty()
+        history = History.empty()
+        if read == "full":  # the weeks the views see, the messages of the two they quote
+            weeks = weekly_dates([d for d in store.snapshot_dates(key) if d <= result.as_of])
+            history = store.load_history(key, dates=weeks, messages_from=weeks[-2] if len(weeks) > 1 else None)
     first_seen = pd.Series(pd.to_datetime(pd.Series(seen, dtype=object)), dtype="datetime64[ns]")
     ages = pd.DataFrame({"first_seen": first_seen,
                          "weeks_open": ((pd.Timestamp(result.as_of) - first_seen).dt.days // 7).astype("Int64")})
@@ -107,19 +110,25 @@ def until(history: History, as_of: dt.date) -> History:
     return History(*(frame[frame["as_of"].le(day)] for frame in (history.findings, history.projects, history.kpis)))
 
 
-def weekly_view(history: History) -> History:
-    """One snapshot per ISO week: the latest one, and the last one of each earlier week."""
-    dates = history.dates
+def weekly_dates(dates: Sequence[Any]) -> list[Any]:
+    """The dates (sorted) the views see: the latest one, and the last one of each earlier ISO week."""
+    dates = sorted(dates)
     if len(dates) < 2:
-        return history
+        return list(dates)
     latest = dates[-1]
     this_week = latest.isocalendar()[:2]
-    last_of_week: dict[tuple[int, int], pd.Timestamp] = {}
+    last_of_week: dict[tuple[int, int], Any] = {}
     for day in dates[:-1]:
         week = day.isocalendar()[:2]
         if week != this_week:
-            last_of_week[week] = day  # dates are sorted: the last one wins
-    keep = {latest, *last_of_week.values()}
+            last_of_week[week] = day  # sorted: the last one of the week wins
+    return sorted({latest, *last_of_week.values()})
+
+
+def weekly_view(history: History) -> History:
+    """One snapshot per ISO week: the latest one, and the last one of each earlier week."""
+    dates = history.dates
+    keep = set(weekly_dates(dates))
     if len(keep) == len(dates):
         return history
     return History(*(frame[frame["as_of"].isin(keep)].reset_index(drop=True)
