@@ -294,7 +294,7 @@ def _frame(conn: sa.Connection, table: sa.Table, columns: list[str], ledger_set:
            messages_from: dt.date | None = None) -> pd.DataFrame:
     """One table's rows of a ledger set as a frame of ``columns`` (see :meth:`HistoryStore.load_history`).
 
-    Rows come from the driver's own cursor, column-wise: building a SQLAlchemy Row per stored
+    Rows come from the driver's own cursor as plain tuples: building a SQLAlchemy Row per stored
     row, and pandas inspecting each, took seconds for a quarter of a 20k-project ledger.
     """
     s, ls = schema.snapshots, schema.ledger_sets
@@ -324,8 +324,8 @@ def _frame(conn: sa.Connection, table: sa.Table, columns: list[str], ledger_set:
         rows = cursor.fetchall()
     finally:
         cursor.close()
-    values = list(zip(*rows)) if rows else [()] * len(columns)
-    return _typed(pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in zip(columns, values)}))
+    return _typed(pd.DataFrame(rows, columns=columns, dtype=object) if rows else
+                  pd.DataFrame({c: pd.Series(dtype=object) for c in columns}))
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
