@@ -55,10 +55,11 @@ def owners(result, rule: str) -> dict[str, tuple[str, str]]:
 
 
 def test_owner_role_takes_dm_and_cs_and_blank_columns_fall_back_to_the_am(result) -> None:
-    assert owners(result, "DEL-002") == {"staffed": ("DM", DM), "blank": ("DM", AM), "spaces": ("DM", AM)}
-    assert owners(result, "HLT-002") == {"staffed": ("CS", CS), "blank": ("CS", AM), "spaces": ("CS", AM)}
+    # owner_role is the owner's role (SPEC §5): the AM 张伟, in Contacts as 销售经理, is AM
+    assert owners(result, "DEL-002") == {"staffed": ("DM", DM), "blank": ("AM", AM), "spaces": ("AM", AM)}
+    assert owners(result, "HLT-002") == {"staffed": ("CS", CS), "blank": ("AM", AM), "spaces": ("AM", AM)}
     document = result_json(result)
-    assert {f["owner_role"] for f in document["findings"] if f["rule"] in ("DEL-002", "HLT-002")} == {"DM", "CS"}
+    assert {f["owner_role"] for f in document["findings"] if f["rule"] in ("DEL-002", "HLT-002")} == {"DM", "CS", "AM"}
     assert {a["owner_role"] for a in document["alerts"]} <= {"AM", "PS", "CO", "DM", "CS"}
     assert not [f for f in result.findings if f.rule.startswith("SCH-")], "the people columns are read cleanly"
 

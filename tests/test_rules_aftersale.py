@@ -280,3 +280,18 @@ def test_a_negative_weight_is_refused(tmp_path):
     bad = write_ledger(tmp_path / "n.xlsx", merge(rows, {"settings": [{"key": "health_weights", "value": "1.2,0,-0.2"}]}))
     (warning,) = [f for f in check_files([bad], AS_OF).findings if f.rule == "SET-001"]
     assert "负数" in warning.message_zh and "negative" in warning.message_en
+
+
+def test_iss_messages_set_the_issue_id_apart_like_the_first_wave(result):
+    """Like 合同 HT-001 的… in the receivables messages, an issue's id is followed by a space or a
+    bracket, never glued to the Chinese that follows (投诉 WT-0003于 read as one word)."""
+    import re
+
+    upcoming = result.alerts[(result.alerts["kind"] == "upcoming") & result.alerts["rule"].str.startswith("ISS-")]
+    texts = [f.message_zh for f in result.findings if f.rule.startswith("ISS-")] + list(upcoming["message_zh"])
+    assert len(texts) >= 8 and {f.rule for f in result.findings if f.rule.startswith("ISS-")} == {
+        "ISS-001", "ISS-002", "ISS-003"}
+    for text in texts:
+        (ident,) = re.findall(r"WT-[A-Za-z0-9-]*[0-9]", text)
+        assert re.search(re.escape(ident) + r"[ （]", text), text
+        assert re.match(r"(问题|投诉) WT-", text), text

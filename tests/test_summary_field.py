@@ -46,3 +46,25 @@ def test_visits_cadence_per_am_and_customer(book):
     assert sheet[9][1:6] == [1, 1, 1, 0, 3]  # November: in person, phone, video, event, total
     p3 = next(r for r in sheet if len(r) > 3 and r[2] == "P3")
     assert p3[0] == "张伟" and p3[3] == "未达标 not met" and p3[5] == 48
+
+
+def test_visits_long_table_header_row_fits_its_longest_wrapped_header(tmp_path):
+    """The per-customer table's headers (面谈 in_person（6个月 months） wraps to three lines in its
+    column) were cut at a fixed two-line height; the row is now as tall as the longest one, and
+    the last kind column is as wide as the others (it used to fall back to Excel's default)."""
+    import openpyxl
+
+    from kaxl.reports.summary_field import header_lines
+
+    out = write_summary(check_files(write_field_ledger(tmp_path / "l.xlsx"), AS_OF), tmp_path / "s.xlsx")
+    ws = openpyxl.load_workbook(out)["拜访 Visits"]
+    (table,) = ws.tables.values()
+    first = openpyxl.utils.cell.range_boundaries(table.ref)
+    header_row, last_col = first[1], first[2]
+    headers = [ws.cell(header_row, c).value for c in range(1, last_col + 1)]
+    assert headers[-1] == "活动 event（6个月 months）"
+    widths = [ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width for c in range(1, last_col + 1)]
+    assert widths[-4:] == [widths[8]] * 4  # the kind columns as wide as the month columns
+    assert header_lines("面谈 in_person（6个月 months）", widths[-4]) == 3
+    assert header_lines("销售经理 AM", 16) == 1 and header_lines("最近面谈 Last in person", 11) == 2
+    assert ws.row_dimensions[header_row].height >= 3 * 13.5  # three printed lines of 10 pt

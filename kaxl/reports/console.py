@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kaxl.contract.findings import SEVERITY_ORDER, SEVERITY_ZH, Finding
+from kaxl.sop.owner_roles import contact_roles
 
 SEVERITY_EN = {"error": "ERROR", "warning": "WARN", "info": "INFO"}
-ROLE_ZH = {"AM": "销售经理", "PS": "售前", "CO": "商务", "DM": "交付经理", "CS": "客户成功"}
+ROLE_ZH = {"AM": "销售经理", "PS": "售前", "CO": "商务", "DM": "交付经理", "CS": "客户成功",
+           "sales_director": "销售总监", "management": "管理层"}
+ROLE_EN = {"sales_director": "sales director"}  # the owner roles print as their keys: (AM), (CS)
 
 
 def summary_line(counts: dict[str, int], lang: str) -> str:
@@ -31,8 +34,9 @@ def render(result, lang: str = "zh", limit: int | None = None) -> str:
         lines.append(f"kaxl 校验 — {files} — 截至 {result.as_of.isoformat()}")
     lines.append(summary_line(counts, lang))
     groups: dict[str, list[Finding]] = defaultdict(list)
+    roles = contact_roles(result.ledger)
     for finding in result.findings:
-        groups[_owner_label(finding, lang)].append(finding)
+        groups[_owner_label(finding, roles, lang)].append(finding)
     shown = 0
     for owner in sorted(groups, key=lambda o: (min(SEVERITY_ORDER[f.severity] for f in groups[o]), o)):
         items = sorted(groups[owner], key=Finding.sort_key)
@@ -66,8 +70,11 @@ def render(result, lang: str = "zh", limit: int | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _owner_label(finding: Finding, lang: str) -> str:
-    role = finding.owner_role or ""
+def _owner_label(finding: Finding, roles: dict[str, str], lang: str) -> str:
+    """杜军（客户成功）: the owner with their own role in Contacts (a CS owning an issue is not
+    labelled 销售经理 because ISS-001 is an AM rule), else the rule's owner role."""
+    role = (roles.get(finding.owner) if finding.owner else None) or finding.owner_role or ""
     if lang == "en":
-        return f"{finding.owner or 'unassigned'} ({role})" if role else (finding.owner or "unassigned")
+        label = ROLE_EN.get(role, role)
+        return f"{finding.owner or 'unassigned'} ({label})" if role else (finding.owner or "unassigned")
     return f"{finding.owner or '未指定'}（{ROLE_ZH.get(role, role)}）" if role else (finding.owner or "未指定")

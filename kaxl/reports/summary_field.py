@@ -17,6 +17,9 @@ strings), last on the sheet because its rows are added after XlsxWriter. Never a
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -97,6 +100,38 @@ class _Tab:
         ws.write_string(header_row - 1, 0, title, self.fmt["section"])
         self.summary.table_rows(ws, table, name, header_row)
         ws.repeat_rows(header_row)
+
+
+# A header cell's text as LibreOffice and Excel print it: 10 pt bold YaHei in a column of width w
+# (w characters of the default font, 7 px each, plus 5 px), wrapped at spaces and between CJK
+# characters. Measured on the printed Visits tab: "最近面谈 Last" fits a column of 11.
+CJK_PX, LATIN_PX, SPACE_PX, PADDING_PX, LINE_PT = 13.4, 5.6, 3.0, 4.0, 13.5
+_UNITS = re.compile(r"\s+|[^\s\x00-\x7f]|[\x00-\x7f]+?(?=\s|[^\x00-\x7f]|$)")
+
+
+def header_lines(text: str, width: float) -> int:
+    """Printed lines of ``text`` in a wrapping header cell ``width`` characters wide: a greedy
+    fill of words (a Latin run longer than the line is broken inside) and single CJK characters."""
+    room = 7 * width + 5 - PADDING_PX
+    lines, used = 1, 0.0
+    for unit in _UNITS.findall(text):
+        if unit.isspace():
+            used += SPACE_PX if used else 0.0
+            continue
+        size = sum(CJK_PX if unicodedata.east_asian_width(ch) in "WF" else LATIN_PX for ch in unit)
+        if used and used + size > room:
+            lines, used = lines + 1, 0.0
+        while size > room:  # a word wider than the column breaks inside it
+            lines, size = lines + 1, size - room
+        used += size
+    return lines
+
+
+def header_height(headers: Sequence[str], widths: Sequence[float]) -> float:
+    """The header row's height in points for its longest wrapped header (at least two lines:
+    every header is bilingual). A fixed height cut off 面谈 in_person（6个月 months）."""
+    lines = max([2, *(header_lines(h, w) for h, w in zip(headers, widths))])
+    return LINE_PT * lines + 3
 
 
 # ============================================================================== 线索 Leads
@@ -321,9 +356,11 @@ class VisitsTab(_Tab):
         ws, fmt, r = self.ws, self.fmt, self.result
         data = visit_frames(r)
         days = int(r.settings.visit_cadence_days)
-        ws.set_column(0, 1, 16)
-        ws.set_column(2, 16, 11)
-        ws.set_column(3, 3, 17)  # the cadence status: "不考核 not watched"
+        columns = customer_columns(data["months"])
+        # the long table's columns: names 16, the cadence status 17 ("不考核 not watched"), the rest 11
+        widths = [16.0, 16.0, 11.0, 17.0] + [11.0] * (len(columns) - 4)
+        for j, width in enumerate(widths):
+            ws.set_column(j, j, width)
         ws.write_string(0, 0, "拜访 Visits — 每月面谈与拜访记录 monthly face-to-face and visit records", fmt["section"])
         kpi = (r.kpis or {}).get("visit_cadence_rate") or {}
         rate = f"{kpi['value']:.0%}" if kpi.get("value") is not None else "—"
@@ -357,8 +394,9 @@ class VisitsTab(_Tab):
         ws.insert_chart(chart_row, 7, cadence, {"x_scale": 1.1, "y_scale": 1.0})
 
         table_row = chart_row + 18
-        table = frame_table(data["customers"], customer_columns(data["months"]))
+        table = frame_table(data["customers"], columns)
         self.long_table(table_row, table, "VisitsByCustomer", "按销售经理与客户 By account manager and customer")
+        ws.set_row(table_row, header_height([c.header for c in columns], widths))
         n = len(table.rows)
         if n:
             status = 3

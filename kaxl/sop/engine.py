@@ -17,6 +17,7 @@ import pandas as pd
 from kaxl.contract.columns import ROLE_COLUMNS
 from kaxl.contract.findings import SEVERITY_ORDER, Finding
 from kaxl.reading.ledger import Ledger
+from kaxl.sop.owner_roles import contact_roles, owner_role
 
 SCHEMA_VERSION = "1.0"
 
@@ -179,13 +180,15 @@ def dedupe(findings: list[Finding]) -> list[Finding]:
 
 
 def attach_owners(ledger: Ledger, findings: list[Finding]) -> list[Finding]:
-    """Give every finding on a project's row its project_id and the person who owns the fix.
+    """Give every finding on a project's row its project_id and the person who owns the fix, and
+    the owner_role of that person (their Contacts role, see kaxl.sop.owner_roles).
 
     Lookups are dicts built column-wise (row → project only for the sheets where some finding
     lacks a project): a ``DataFrame.loc`` per finding and a Python pass over every ledger row
     cost over a second on a 20,000-project ledger.
     """
     projects = _projects_by_id(ledger)
+    roles = contact_roles(ledger)
     sheets = {(f.file, f.sheet) for f in findings if f.project_id is None and f.sheet is not None and f.row is not None}
     row_project = _row_projects(ledger, sheets) if sheets else {}
     owners: dict[str, dict[str, str | None]] = {}
@@ -205,8 +208,9 @@ def attach_owners(ledger: Ledger, findings: list[Finding]) -> list[Finding]:
         owner = finding.owner
         if owner is None and project_id is not None and finding.owner_role:
             owner = owner_of(project_id, finding.owner_role)
-        if project_id != finding.project_id or owner != finding.owner:
-            finding = finding.with_owner(project_id, finding.owner_role, owner)
+        role = owner_role(finding.owner_role, owner, roles)
+        if project_id != finding.project_id or owner != finding.owner or role != finding.owner_role:
+            finding = finding.with_owner(project_id, role, owner)
         out.append(finding)
     return out
 
@@ -254,6 +258,7 @@ def _projects_by_id(ledger: Ledger) -> pd.DataFrame:
 def build_alerts(ledger: Ledger, findings: list[Finding], upcoming: list[Upcoming]) -> pd.DataFrame:
     """Findings someone must act on (SOP rules, not schema hygiene) plus upcoming nodes."""
     projects = _projects_by_id(ledger)
+    roles = contact_roles(ledger)
     rows: list[dict[str, Any]] = []
     for f in findings:
         if f.rule.startswith(("SCH-", "SET-", "CAL-")) or f.severity == "info" or f.project_id is None:
@@ -265,7 +270,8 @@ def build_alerts(ledger: Ledger, findings: list[Finding], upcoming: list[Upcomin
                      "escalation_level": f.escalation_level, "amount": f.amount})
     for u in upcoming:
         rows.append({"project_id": u.project_id, "rule": u.rule, "kind": "upcoming", "severity": "info",
-                     "owner_role": u.owner_role, "owner": u.owner, "due_date": u.due_date, "days": u.days,
+                     "owner_role": owner_role(u.owner_role, u.owner, roles), "owner": u.owner, "due_date": u.due_date,
+                     "days": u.days,
                      "contract_id": u.contract_id, "installment": u.installment, "amount": u.amount,
                      "message_zh": u.message_zh, "message_en": u.message_en, "cell": u.cell})
     alerts = pd.DataFrame(rows, columns=ALERT_COLUMNS)

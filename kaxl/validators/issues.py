@@ -37,6 +37,8 @@ def run(ctx: RuleContext) -> RuleOutput:
 
 
 def _what(row: dict) -> tuple[str, str]:
+    """问题 WT-0002 / Issue WT-0002. Messages follow it with a space or a bracket (问题 WT-0002 的…),
+    as the first wave does with 合同 HT-001 的…, so the id never runs into the Chinese after it."""
     zh, en = KIND.get(row["kind"] or "", ("问题", "issue"))
     ident = row["issue_id"] or "?"
     return f"{zh} {ident}", f"{en.capitalize()} {ident}"
@@ -73,7 +75,7 @@ def _escalation(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> Non
         output.upcoming.append(Upcoming(
             project_id=row["project_id"], rule="ISS-001", owner_role="AM", owner=row["_owner"],
             due_date=as_date(due), days=-left,
-            message_zh=f"{zh}于 {iso(row['raised_date'])} 提出，{iso(due)} 前未解决将升级至销售经理"
+            message_zh=f"{zh} 于 {iso(row['raised_date'])} 提出，{iso(due)} 前未解决将升级至销售经理"
                        f"（{'今天' if left == 0 else f'{left} 天后'}）。",
             message_en=f"{en}, raised on {iso(row['raised_date'])}, is escalated to the account manager if not "
                        f"resolved by {iso(due)} ({'today' if left == 0 else f'in {days_en(left)}'}).",
@@ -98,7 +100,7 @@ def _replies(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> None:
         late_en = f", {days_en(over).replace('day', 'working day')} late" if over is not None else ""
         output.findings.append(finding(
             ctx, "ISS-002",
-            f"{zh}于 {iso(row['raised_date'])} 提出，应不晚于 {iso(row['_reply_due'])} 回复客户（{rule_zh}），"
+            f"{zh} 于 {iso(row['raised_date'])} 提出，应不晚于 {iso(row['_reply_due'])} 回复客户（{rule_zh}），"
             f"实际回复日期 {iso(row['replied_date'])}{late_zh}。投诉须在 {days} 个工作日内答复客户。",
             f"{en} was raised on {iso(row['raised_date'])} and needed a reply by {iso(row['_reply_due'])} ({rule_en}) "
             f"but was answered on {iso(row['replied_date'])}{late_en}. Answer complaints within {days} working days.",
@@ -113,7 +115,7 @@ def _replies(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> None:
         person = row["_owner"]
         output.findings.append(finding(
             ctx, "ISS-002",
-            f"{zh}于 {iso(row['raised_date'])} 提出，应不晚于 {iso(row['_reply_due'])} 回复客户（{rule_zh}），"
+            f"{zh} 于 {iso(row['raised_date'])} 提出，应不晚于 {iso(row['_reply_due'])} 回复客户（{rule_zh}），"
             f"至今没有回复日期{over_zh}。请{person or '责任人'}立即答复客户，并填写「回复客户日期」。",
             f"{en} was raised on {iso(row['raised_date'])} and needed a reply by {iso(row['_reply_due'])} ({rule_en}); "
             f"it has no reply date{over_en}. {person or 'The owner'}: answer the customer now and fill in the date.",
@@ -129,7 +131,7 @@ def _replies(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> None:
         output.upcoming.append(Upcoming(
             project_id=row["project_id"], rule="ISS-002", owner_role="AM", owner=row["_owner"],
             due_date=as_date(row["_reply_due"]), days=-left,
-            message_zh=f"{zh}须在 {iso(row['_reply_due'])} 前回复客户（{rule_zh}），{when_zh}。",
+            message_zh=f"{zh} 须在 {iso(row['_reply_due'])} 前回复客户（{rule_zh}），{when_zh}。",
             message_en=f"{en} must be answered by {iso(row['_reply_due'])} ({rule_en}), {when_en}.",
             cell=where(ctx, "issues", row["_index"], "replied_date")["cell"]))
 
@@ -141,7 +143,7 @@ def _resolution(ctx: RuleContext, rows: pd.DataFrame) -> list:
         zh, en = _what(row)
         findings.append(finding(
             ctx, "ISS-003",
-            f"{zh}的状态为“已解决”，但没有解决日期。请填写「解决日期」；如尚未解决，请把状态改回“开放”。",
+            f"{zh} 的状态为“已解决”，但没有解决日期。请填写「解决日期」；如尚未解决，请把状态改回“开放”。",
             f"{en} is marked resolved but has no resolved date. Fill it in, or set the status back to open.",
             key="issues", index=row["_index"], column="resolved_date", project_id=row["project_id"]))
     early = rows[rows["resolved_date"].notna() & rows["raised_date"].notna() & (rows["resolved_date"] < rows["raised_date"])]
@@ -149,7 +151,7 @@ def _resolution(ctx: RuleContext, rows: pd.DataFrame) -> list:
         zh, en = _what(row)
         findings.append(finding(
             ctx, "ISS-003",
-            f"{zh}的解决日期 {iso(row['resolved_date'])} 早于提出日期 {iso(row['raised_date'])}。请改正其中一个日期。",
+            f"{zh} 的解决日期 {iso(row['resolved_date'])} 早于提出日期 {iso(row['raised_date'])}。请改正其中一个日期。",
             f"{en}'s resolved date {iso(row['resolved_date'])} is before it was raised on {iso(row['raised_date'])}. "
             "Correct one of the dates.",
             key="issues", index=row["_index"], column="resolved_date", project_id=row["project_id"]))
