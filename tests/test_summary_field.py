@@ -68,3 +68,19 @@ def test_visits_long_table_header_row_fits_its_longest_wrapped_header(tmp_path):
     assert header_lines("面谈 in_person（6个月 months）", widths[-4]) == 3
     assert header_lines("销售经理 AM", 16) == 1 and header_lines("最近面谈 Last in person", 11) == 2
     assert ws.row_dimensions[header_row].height >= 3 * 13.5  # three printed lines of 10 pt
+
+
+def test_the_lead_list_keeps_recent_and_open_leads_only():
+    """The funnel counts every lead; the list shows what a manager follows up: leads of the last
+    90 days, and older ones still without a result (or without a date)."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from kaxl.reports.summary_field import listed_leads
+
+    frame = pd.DataFrame({
+        "registered_date": pd.to_datetime(["2026-11-10", "2026-08-18", "2026-08-17", "2025-01-05", None]),
+        "result": ["converted", "dropped", "parked", None, "converted"],
+    })
+    assert listed_leads(frame, dt.date(2026, 11, 16)).tolist() == [True, True, False, True, True]

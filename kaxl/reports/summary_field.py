@@ -136,6 +136,19 @@ def header_height(headers: Sequence[str], widths: Sequence[float]) -> float:
 
 # ============================================================================== 线索 Leads
 
+LISTED_DAYS = 90  # the lead list: what a manager follows up, not the whole history
+
+
+def listed_leads(frame: pd.DataFrame, as_of) -> pd.Series:
+    """The leads the tab lists one by one: registered in the last :data:`LISTED_DAYS` days, or
+    still without a result (not converted, parked or dropped) whenever they came in, or with no
+    registration date at all. The funnel and the tables above count every lead; the ledger
+    holds the rest (a 20,000-project ledger keeps ~57k leads: listing them all cost a second)."""
+    since = pd.Timestamp(as_of) - pd.Timedelta(days=LISTED_DAYS)
+    registered = pd.to_datetime(frame["registered_date"])
+    return (registered >= since) | registered.isna() | frame["result"].isna()
+
+
 LEAD_COLUMNS = [
     Column("lead_id", "线索编号 Lead"), Column("customer", "客户 Customer"), Column("source_label", "来源 Source"),
     Column("owner", "负责人 Owner"), Column("registered_date", "登记 Registered", "date"),
@@ -239,8 +252,10 @@ class LeadsTab(_Tab):
         ws.insert_chart(chart_row, 5, sources, {"x_scale": 1.1, "y_scale": 1.0})
 
         table_row = a_row + len(by_am) + 4
-        frame = frame.sort_values(["registered_date", "lead_id"], na_position="last", kind="stable")
-        self.long_table(table_row, frame_table(frame, LEAD_COLUMNS), "Leads", "线索明细 Every lead")
+        listed = frame[listed_leads(frame, r.as_of)]
+        listed = listed.sort_values(["registered_date", "lead_id"], na_position="last", kind="stable")
+        self.long_table(table_row, frame_table(listed, LEAD_COLUMNS), "Leads",
+                        f"线索明细：近 {LISTED_DAYS} 天登记或尚无结果 Leads of the last {LISTED_DAYS} days or still open")
 
 
 # ============================================================================== 拜访 Visits
