@@ -13,11 +13,11 @@ times the real command line, alternating so both see the same machine:
 - ``kaxl summary`` without and with the history (reads the weeks back for the trend tab) — shown,
   no bar.
 
-Measured 2026-12-07 on the shared 2-core machine (load ≈ 5 from other work), 20,000 projects
-(24,823 findings), 12 stored weeks, 5 runs alternating, medians:
-check --json 8.42 → 10.13 s (×1.20, PASS); check 7.88 → 9.03 s (×1.15, PASS); summary
-11.65 → 16.72 s (reads the 12 weeks back for the trend tab and since-last-week; no bar).
-Store: 18.6 MB per snapshot (most of it the findings' bilingual messages), 242 MB for 13.
+Measured 2026-12-07 11:22 UTC on the 2-core machine, quiet, 20,000 projects with every SPEC §7
+sheet, 12 stored weeks, 1 run: check --json 10.48 → 10.59 s (×1.01, PASS); check 8.17 → 9.25 s
+(×1.13, PASS); summary 12.79 → 19.12 s (×1.50: records the snapshot and reads the 12 weeks back for
+the trend tab and since-last-week; no bar here — the trend tab itself is bench/trend_tab.py's).
+Store: 22.2 MB per snapshot (most of it the findings' bilingual messages), 289 MB for 13.
 """
 
 from __future__ import annotations
