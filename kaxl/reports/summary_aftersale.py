@@ -241,16 +241,26 @@ def gantt_rows(contracts: pd.DataFrame, rows: pd.DataFrame, as_of: pd.Timestamp)
             "as_of": as_of_serial}
 
 
-class DeliveryTab(_Tab):
+class _SheetTab(_Tab):
+    """The tab of one after-sale sheet: its title, its long table's columns (their widths set
+    here) and the check's cached tables it reads (``ctx``, ``found``)."""
+
+    TITLE: str = ""
+    COLUMNS: list = []
+
     def __init__(self, summary, ctx, found: pd.DataFrame | None = None) -> None:
-        super().__init__(summary, "交付 Delivery")
+        super().__init__(summary, self.TITLE)
         self.ctx, self.found = ctx, found
+        for j, column in enumerate(self.COLUMNS):
+            self.ws.set_column(j, j, column.width)
+
+
+class DeliveryTab(_SheetTab):
+    TITLE, COLUMNS = "交付 Delivery", CONTRACT_COLUMNS
 
     def write(self) -> None:
         ws, fmt, r = self.ws, self.fmt, self.result
         data = delivery_frames(r, self.ctx, self.found)
-        for j, column in enumerate(CONTRACT_COLUMNS):
-            ws.set_column(j, j, column.width)
         ws.write_string(0, 0, "交付 Delivery — 里程碑计划与实际、延期、签字与预算 milestones planned vs actual, "
                               "late, sign-off and budget", fmt["section"])
         ws.write_string(1, 0, f"截至 As of {r.as_of:%Y-%m-%d} · 延期 / 未签字 / 超支列为该合同里程碑上的校验问题数 "
@@ -466,17 +476,13 @@ def health_frames(result, ctx, found: pd.DataFrame | None = None) -> dict[str, A
     return {"customers": table, "buckets": buckets, "lowest": lowest, "counts": counts, "threshold": threshold}
 
 
-class HealthTab(_Tab):
-    def __init__(self, summary, ctx, found: pd.DataFrame | None = None) -> None:
-        super().__init__(summary, "客户健康 Health")
-        self.ctx, self.found = ctx, found
+class HealthTab(_SheetTab):
+    TITLE, COLUMNS = "客户健康 Health", HEALTH_COLUMNS
 
     def write(self) -> None:
         ws, fmt, r = self.ws, self.fmt, self.result
         data = health_frames(r, self.ctx, self.found)
         threshold = data["threshold"]
-        for j, column in enumerate(HEALTH_COLUMNS):
-            ws.set_column(j, j, column.width)
         w_usage, w_value, w_rel = (float(w) for w in r.settings.health_weights)
         ws.write_string(0, 0, "客户健康 Health — 健康度、趋势与挽回计划 customer health, trend and retention plans",
                         fmt["section"])
@@ -650,16 +656,12 @@ def issue_frames(result, ctx, found: pd.DataFrame | None = None) -> dict[str, An
     return {"issues": rows, "aging": aging, "times": times, "slowest": slowest, "counts": counts}
 
 
-class IssuesTab(_Tab):
-    def __init__(self, summary, ctx, found: pd.DataFrame | None = None) -> None:
-        super().__init__(summary, "问题 Issues")
-        self.ctx, self.found = ctx, found
+class IssuesTab(_SheetTab):
+    TITLE, COLUMNS = "问题 Issues", ISSUE_COLUMNS
 
     def write(self) -> None:
         ws, fmt, r = self.ws, self.fmt, self.result
         data = issue_frames(r, self.ctx, self.found)
-        for j, column in enumerate(ISSUE_COLUMNS):
-            ws.set_column(j, j, column.width)
         first, second = (int(v) for v in r.settings.issue_escalation_days)
         ws.write_string(0, 0, "问题 Issues — 开放问题的账龄与严重程度、投诉回复与解决用时 open issues by age and priority, "
                               "complaints' reply and resolve times", fmt["section"])
