@@ -176,18 +176,9 @@ def test_sample_dates_of_the_field_sheets_stay_near_as_of(clean):
 def test_field_doc_shows_real_findings_of_every_rule(monkeypatch):
     """docs/field.md copies a finding of each rule from the committed sample's check output (zh
     and en): every line in its text blocks is printed by `kaxl check … --lang zh|en`."""
-    import re
+    from tests.doc_findings import doc_and_printed
 
-    root = Path(__file__).resolve().parents[1]
-    doc = (root / "docs" / "field.md").read_text(encoding="utf-8")
-    monkeypatch.chdir(root)
-    printed: set[str] = set()
-    for lang in ("zh", "en"):
-        run = CliRunner().invoke(main, ["check", "sample_ledgers/kaxl-sample.xlsx", "--as-of", "2026-11-16",
-                                        "--lang", lang, "--limit", "0"])
-        printed |= {line.rstrip() for line in run.output.splitlines()}
-    blocks = re.findall(r"```text\n(.*?)```", doc, flags=re.S)
-    lines = [line.rstrip() for block in blocks for line in block.splitlines() if line.strip()]
+    doc, lines, printed = doc_and_printed("field.md", monkeypatch)
     assert lines and [line for line in lines if line not in printed] == []
     for rule_id in FIELD_RULES:
         assert sum(f" {rule_id} " in line for line in lines) == 2, rule_id  # one zh, one en
