@@ -19,6 +19,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from kaxl.digest.config import find_config  # one way to find kaxl.toml, the digest's
 from kaxl.errors import KaxlError
 
 if sys.version_info >= (3, 11):
@@ -27,7 +28,6 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 DEFAULT_STORE_NAME = "kaxl-history.sqlite"
-CONFIG_NAME = "kaxl.toml"
 
 
 @dataclass(frozen=True)
@@ -38,16 +38,6 @@ class StoreChoice:
     value: str
     base: Path
     source: str  # "--history" or the kaxl.toml path
-
-
-def find_config(explicit: str | os.PathLike[str] | None = None) -> Path | None:
-    """``--config``, else $KAXL_CONFIG, else ./kaxl.toml if present (as the digest finds it)."""
-    if explicit:
-        return Path(explicit)
-    if os.environ.get("KAXL_CONFIG"):
-        return Path(os.environ["KAXL_CONFIG"])
-    here = Path.cwd() / CONFIG_NAME
-    return here if here.exists() else None
 
 
 def store_choice(option: str | None, config_path: str | os.PathLike[str] | None = None, *,
