@@ -171,8 +171,9 @@ def patch_cells(data: bytes, targets: Iterable[tuple[int, int]], decide: Decide,
     if body_end < 0:
         raise LedgerReadError("工作表 XML 的 <sheetData> 未闭合。", "worksheet XML: <sheetData> is not closed.")
     scan = data
-    # one scan for "<!" (both markers start so), without copying the body out of a 50 MB part
-    if data.find(b"<!", body_start, body_end) >= 0 and (
+    # one single-byte scan for "!" (both markers hold one; memchr is far faster than a search
+    # for "<!"), without copying the body out of a 50 MB part
+    if data.find(b"!", body_start, body_end) >= 0 and (
             data.find(b"<!--", body_start, body_end) >= 0 or data.find(b"<![CDATA[", body_start, body_end) >= 0):
         scan = _OPAQUE.sub(lambda m: b" " * len(m.group()), data)  # same positions, markup hidden
     row_re = re.compile(rb"<" + p + rb"row(?=[\s/>])" + _ATTRS + rb">")
