@@ -127,6 +127,7 @@ class _ColumnStyles:
 
     def __init__(self, head: bytes, prefix: bytes) -> None:
         self.ranges: list[tuple[int, int, int]] = []
+        self._by_column: dict[int, int] = {}  # asked once per marked cell, for a handful of columns
         for match in re.finditer(rb"<" + re.escape(prefix) + rb"col(?=[\s/>])" + _ATTRS + rb">", head):
             attrs = _attrs(match.group())
             try:
@@ -135,7 +136,10 @@ class _ColumnStyles:
                 continue
 
     def style(self, col: int) -> int:
-        return next((s for lo, hi, s in self.ranges if lo <= col <= hi), 0)
+        style = self._by_column.get(col)
+        if style is None:
+            style = self._by_column[col] = next((s for lo, hi, s in self.ranges if lo <= col <= hi), 0)
+        return style
 
 
 def patch_cells(data: bytes, targets: Iterable[tuple[int, int]], decide: Decide,
