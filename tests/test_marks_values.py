@@ -25,7 +25,7 @@ def test_each_dtype_converts_to_plain_values():
     })
     header, rows = frame_rows(frame, [(c, c.upper()) for c in frame.columns] + [("absent", "ABSENT")])
     assert header == [c.upper() for c in frame.columns]
-    assert rows == [
+    assert [list(row) for row in rows] == [
         [1, True, D(1969, 12, 31), D(999, 1, 2), D(2026, 11, 16), 1.5, D(2026, 1, 1)],
         [None, None, None, None, None, None, None],
         [3, False, D(2026, 1, 1), D(2026, 1, 1), "文本", 2.0, D(2026, 1, 1)],

@@ -121,14 +121,17 @@ ALERTS_COLUMNS = [
 ]
 
 
-def frame_rows(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> tuple[list[str], list[list[object]]]:
-    """Header and plain-Python rows of the columns ``frame`` has (missing columns left out)."""
+def frame_rows(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> tuple[list[str], list[tuple[object, ...]]]:
+    """Header and plain-Python rows of the columns ``frame`` has (missing columns left out).
+
+    Rows are the tuples ``zip`` makes: both writers only read them, and a list per row would
+    be one more copy of every cell."""
     present = [(key, title) for key, title in columns if key in frame.columns]
     header = [title for _, title in present]
     if frame.empty:
         return header, []
     values = [_column_values(frame[key]) for key, _ in present]
-    return header, [list(row) for row in zip(*values)]
+    return header, list(zip(*values))
 
 
 def _column_values(series: pd.Series) -> list[object]:
