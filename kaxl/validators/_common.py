@@ -23,27 +23,29 @@ LIVE = frozenset({"active"})  # SPEC §2: rules about nodes not yet done fire fo
 LIVE_AFTER_SIGNING = frozenset({"active", "won"})
 
 
-def people(ctx: RuleContext) -> dict[str, dict[str, str | None]]:
-    """project_id → {role: name} for every role of ``ROLE_COLUMNS`` (a blank cell falls back to
-    the AM); a plain dict because rules look owners up once per finding and pandas scalar access
-    is slow."""
+def owners(ctx: RuleContext, role: str) -> dict[Any, str | None]:
+    """project_id → the person in the column of ``role`` (``ROLE_COLUMNS``), a blank cell falling
+    back to the AM; built once per role per run, as a plain dict because rules look owners up
+    once per finding and pandas scalar access is slow."""
 
-    def build(ctx: RuleContext) -> dict[str, dict[str, str | None]]:
+    def build(ctx: RuleContext) -> dict[Any, str | None]:
         projects = projects_by_id(ctx.ledger)
-        roles = list(ROLE_COLUMNS)
-        columns = [projects[ROLE_COLUMNS[role]].to_numpy(dtype=object) for role in roles]
-        out: dict[str, dict[str, str | None]] = {}
-        for pid, *names in zip(projects["project_id"], *columns):
-            am = names[0] if isinstance(names[0], str) else None
-            out[pid] = {role: name if isinstance(name, str) else am for role, name in zip(roles, names)}
-        return out
+        am = [name if isinstance(name, str) else None for name in projects["account_manager"].to_numpy(dtype=object)]
+        column = ROLE_COLUMNS[role]
+        if column == "account_manager":
+            names = am
+        else:
+            names = [name if isinstance(name, str) else fallback
+                     for name, fallback in zip(projects[column].to_numpy(dtype=object), am)]
+        return dict(zip(projects["project_id"].to_numpy(dtype=object), names))
 
-    return ctx.shared("people", build)
+    return ctx.shared(f"owners:{role}", build)
 
 
 def owner(ctx: RuleContext, project_id: Any, role: str) -> str | None:
-    names = people(ctx).get(project_id) if isinstance(project_id, str) else None
-    return names.get(role) if names else None
+    if not isinstance(project_id, str) or role not in ROLE_COLUMNS:
+        return None
+    return owners(ctx, role).get(project_id)
 
 
 def where(ctx: RuleContext, key: str, index: Any, column: str | None) -> dict[str, Any]:
@@ -95,7 +97,8 @@ def deadline_rule(ctx: RuleContext, rule_id: str, node: str, rule_zh: str, rule_
     live = set(live)
     name_zh, name_en = label(node, "zh"), label(node, "en")
     late = nodes[nodes["on_time"].eq(False).fillna(False).astype(bool)]
-    for row in rows_of(late):
+    for row in rows_of(late, ("late_workdays", "due_date", "done_date", "_sheet", "_index", "_done_col",
+                              "project_id", "contract_id")):
         days = int(row['late_workdays']) if pd.notna(row['late_workdays']) else None
         late_zh = f"，晚 {days} 个工作日" if days is not None else ""
         late_en = f", {days_en(days).replace('day', 'working day')} late" if days is not None else " (late)"
@@ -107,7 +110,8 @@ def deadline_rule(ctx: RuleContext, rule_id: str, node: str, rule_zh: str, rule_
             key=row['_sheet'], index=row['_index'], column=row['_done_col'], project_id=row['project_id'],
             due_date=as_date(row['due_date']), days=days, contract_id=row['contract_id'], node_state="late"))
     pending = nodes[nodes["done_date"].isna() & nodes["status"].isin(live)]
-    for row in rows_of(pending):
+    for row in rows_of(pending, ("due_date", "_sheet", "_index", "_done_col", "project_id", "contract_id",
+                                 "owner_role")):
         due = as_date(row['due_date'])
         if row['due_date'] < as_of:
             days = ctx.calendar.workdays_between(due, ctx.as_of)

@@ -43,10 +43,11 @@ def _bant(ctx: RuleContext, table: pd.DataFrame) -> list:
     spec = sheet("initiation")
     findings = []
     missing = pd.DataFrame({c: table[c].isna() for c in BANT})
-    for row, gaps in zip(rows_of(table), missing.itertuples(index=False)):
+    gappy = missing.any(axis=1).to_numpy()  # a complete BANT has nothing to say
+    table, missing = table[gappy], missing[gappy]
+    for row, gaps in zip(rows_of(table, ("stage", "_index", "_pindex", "project_id")),
+                         missing.itertuples(index=False)):
         absent = [c for c, gap in zip(BANT, gaps) if gap]
-        if not absent:
-            continue
         names_zh = "、".join(spec.column(c).zh for c in absent)
         names_en = ", ".join(spec.column(c).en.lower() for c in absent)
         has_form = row["_index"] is not None

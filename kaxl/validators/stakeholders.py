@@ -41,7 +41,8 @@ def _map(ctx: RuleContext, live: pd.DataFrame, stakeholders: pd.DataFrame) -> li
     mapped = set(stakeholders["project_id"].dropna())
     deciders = set(stakeholders.loc[stakeholders["role"] == "decision_maker", "project_id"].dropna())
     findings = []
-    for row in rows_of(past):
+    unmapped = ~past["project_id"].isin(mapped) | ~past["project_id"].isin(deciders)
+    for row in rows_of(past[unmapped], ("project_id", "_pindex")):
         pid = row["project_id"]
         if pid not in mapped:
             zh = "项目已过立项阶段，但干系人地图中没有任何人。请销售经理补充客户方干系人（决策者、预算审批、技术评估等）。"
