@@ -25,7 +25,11 @@ CADENCE_COLUMNS = ["project_id", "customer", "account_manager", "watched", "met"
 def customer_key(names: pd.Series) -> pd.Series:
     """The customer as compared across projects: trimmed, spaces dropped, case-folded."""
     text = names.astype(object).where(names.notna(), None)
-    return text.str.replace(r"\s+", "", regex=True).str.casefold()
+    # once per distinct name (a customer has many projects, a project many visits), then spread
+    codes, distinct = pd.factorize(text.to_numpy(dtype=object))  # blank → -1
+    keys = pd.Series(distinct, dtype=object).str.replace(r"\s+", "", regex=True).str.casefold()
+    spread = np.append(keys.to_numpy(dtype=object), None)[codes]  # code -1 → the None at the end
+    return pd.Series(spread, index=names.index, dtype=object, name=names.name)
 
 
 def lookup(keys: pd.Series, dates: pd.Series) -> pd.Series:
