@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kaxl.sop.nodes import projects_by_id
+from kaxl.sop.nodes import project_rows, projects_indexed
 
 CADENCE_COLUMNS = ["project_id", "customer", "account_manager", "watched", "met", "last_in_person", "due_date",
                    "next_in_person", "_pindex"]
@@ -47,7 +47,7 @@ def visits(ctx) -> pd.DataFrame:
 
 def _visits(ctx) -> pd.DataFrame:
     frame = ctx.ledger.frames["visits"]
-    projects = projects_by_id(ctx.ledger).set_index("project_id")
+    projects = projects_indexed(ctx)
     out = frame[frame["project_id"].isin(projects.index)].copy()
     out["_index"] = out.index
     ids = out["project_id"]
@@ -68,7 +68,7 @@ def grade(ctx) -> pd.Series:
     """The grade the company works with, per project id: the typed tier, else the computed one."""
     from kaxl.sop.scoring import qualification
 
-    projects = projects_by_id(ctx.ledger).set_index("project_id")
+    projects = projects_indexed(ctx)
     computed = qualification(ctx).set_index("project_id")["grade"]
     return projects["tier"].where(projects["tier"].notna(), computed.reindex(projects.index))
 
@@ -81,7 +81,7 @@ def cadence(ctx) -> pd.DataFrame:
 
 
 def _cadence(ctx) -> pd.DataFrame:
-    projects = projects_by_id(ctx.ledger)
+    projects = project_rows(ctx)
     as_of = pd.Timestamp(ctx.as_of)
     days = int(ctx.settings.visit_cadence_days)
     files = tracking_files(ctx)

@@ -17,7 +17,7 @@ from kaxl.contract.findings import Finding
 from kaxl.contract.rules import rule
 from kaxl.sop.engine import RuleContext, RuleOutput, Upcoming
 from kaxl.sop.installments import days_en, locator, rows_of
-from kaxl.sop.nodes import label, node_table, projects_by_id
+from kaxl.sop.nodes import label, node_table, project_rows
 
 LIVE = frozenset({"active"})  # SPEC §2: rules about nodes not yet done fire for active projects
 # After signing, a won project is still being delivered: its contract nodes are still owed.
@@ -30,7 +30,7 @@ def owners(ctx: RuleContext, role: str) -> dict[Any, str | None]:
     once per finding and pandas scalar access is slow."""
 
     def build(ctx: RuleContext) -> dict[Any, str | None]:
-        projects = projects_by_id(ctx.ledger)
+        projects = project_rows(ctx)
         am = [name if isinstance(name, str) else None for name in projects["account_manager"].to_numpy(dtype=object)]
         column = ROLE_COLUMNS[role]
         if column == "account_manager":

@@ -13,7 +13,7 @@ import pandas as pd
 from kaxl.contract.columns import STAGE_ORDER, sheet
 from kaxl.sop.engine import RuleContext, RuleOutput
 from kaxl.sop.installments import rows_of
-from kaxl.sop.nodes import first_rows, projects_by_id
+from kaxl.sop.nodes import first_rows, project_rows
 from kaxl.sop.scoring import qualification
 from kaxl.validators._common import LIVE, deadline_rule, finding, iso
 
@@ -27,7 +27,7 @@ def run(ctx: RuleContext) -> RuleOutput:
         ctx, "INI-001", "initiation_form", f"线索后{days}个工作日内", f"{days} working days after the lead",
         "请销售经理尽快补齐立项表（BANT + 战略匹配）并登记日期。",
         "The account manager should complete the initiation form (BANT + strategy fit) and date it.")
-    projects = projects_by_id(ctx.ledger)
+    projects = project_rows(ctx)
     form = first_rows(ctx.ledger.frames["initiation"])
     table = projects.merge(form.drop(columns=["_src", "_row"]), on="project_id", how="left", suffixes=("", "_form"))
     past = table["stage_no"].gt(PAST_INITIATION).fillna(False).astype(bool)

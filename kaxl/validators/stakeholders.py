@@ -15,7 +15,7 @@ from kaxl.contract.columns import STAGE_ORDER
 from kaxl.sop.contact import effective_last_contact
 from kaxl.sop.engine import RuleContext, RuleOutput, Upcoming
 from kaxl.sop.installments import rows_of
-from kaxl.sop.nodes import projects_by_id
+from kaxl.sop.nodes import project_rows
 from kaxl.validators._common import LIVE, finding, iso, owner, where
 
 KP_ROLES = ("decision_maker", "economic_buyer")
@@ -24,7 +24,7 @@ UPCOMING_DAYS = 7
 
 def run(ctx: RuleContext) -> RuleOutput:
     output = RuleOutput()
-    projects = projects_by_id(ctx.ledger)
+    projects = project_rows(ctx)
     stakeholders = ctx.ledger.frames["stakeholders"].copy()
     stakeholders["_index"] = stakeholders.index
     stakeholders["_contact"] = effective_last_contact(ctx)
