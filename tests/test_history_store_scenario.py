@@ -156,3 +156,32 @@ def test_fixed_then_broken_again_counts_from_its_return(weeks, tmp_path):
     ages = dict(zip(finding_identities(run), run.history.finding_ages.itertuples(index=False)))
     assert ages[FIXED_W2].first_seen.date() == WEEKS[2] and ages[FIXED_W2].weeks_open == 0
     assert ages[OLD].first_seen.date() == WEEKS[0] and ages[OLD].weeks_open == 2
+
+
+def test_the_summary_reads_only_what_its_trend_tab_shows(weeks, store_url, tmp_path):
+    """`kaxl summary` reads the trend's history (no findings rows, the stored per-severity counts,
+    older weeks' projects narrowed): each week gives exactly the views and the tab of a full read."""
+    edited, _ = weeks
+    choice = StoreChoice(store_url, tmp_path, "test")
+    for week, result in enumerate(edited, 1):
+        full, trend = record_run(result, choice, read="full"), record_run(result, choice, read="trend")
+        a, b = full.history, trend.history
+        assert b.findings.empty and b.severity_counts is not None and a.dates == b.dates
+        assert len(b.projects) < len(a.projects) or week <= 2  # the weeks before the last two: narrowed
+        ta, tb = kpi_trend(a), kpi_trend(b)
+        pd.testing.assert_frame_equal(ta.values, tb.values)
+        pd.testing.assert_frame_equal(ta.targets, tb.targets)
+        pd.testing.assert_frame_equal(findings_by_severity(a), findings_by_severity(b))
+        pd.testing.assert_frame_equal(time_in_stage(a).per_stage, time_in_stage(b).per_stage)
+        pd.testing.assert_frame_equal(time_in_stage(a).slowest, time_in_stage(b).slowest)
+        wa, wb = waterfall(a), waterfall(b)
+        assert (wa.start, wa.parts, wa.counts, wa.end) == (wb.start, wb.parts, wb.counts, wb.end)
+        pd.testing.assert_frame_equal(wa.projects, wb.projects)
+        pd.testing.assert_frame_equal(wa.pushed, wb.pushed)
+        pd.testing.assert_frame_equal(stage_matrix(a).moves, stage_matrix(b).moves)
+        assert full.projects.equals(trend.projects)  # days_in_stage from the store, either way
+        tabs = []
+        for name, run in (("full", full), ("trend", trend)):
+            out = write_summary(run, tmp_path / f"{name}.xlsx", generated_at=dt.datetime(2026, 12, 7, 9))
+            tabs.append(CalamineWorkbook.from_path(str(out)).get_sheet_by_name("趋势 Trend").to_python())
+        assert tabs[0] == tabs[1]

@@ -30,13 +30,18 @@ from sqlalchemy import event, exc
 import kaxl
 from kaxl.errors import KaxlError
 from kaxl.history import runs, schema
-from kaxl.history.frames import FINDING_COLUMNS, KPI_COLUMNS, PROJECT_COLUMNS, History
+from kaxl.history.frames import FINDING_COLUMNS, KPI_COLUMNS, PORTFOLIO, PROJECT_COLUMNS, History
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_HEADER = b"SQLite format 3\x00"
 DEFAULT_STORE_NAME = "kaxl-history.sqlite"
 _PG_MIGRATION_LOCK = 0x6B61786C  # "kaxl": one migrating process at a time per database
 _RETRIES = 5
+SEVERITIES = ("error", "warning", "info")
+TREND_PROJECT_COLUMNS = ["as_of", "project_id", "stage", "expected_close"]
+"""What the trend tab reads of a project in the weeks before the last two: its stage (time in
+stage) and expected close (times pushed); the waterfall and the stage matrix compare the last
+two weeks, read whole."""
 
 
 class HistoryStoreError(KaxlError):
@@ -140,9 +145,12 @@ class HistoryStore:
         as_of = dates[0].date()
         now = now or dt.datetime.now(dt.timezone.utc)
         counts = snapshot.findings["severity"].value_counts()
+        # what the trend tab counts: each identity once, with its first finding's severity
+        distinct = snapshot.findings.drop_duplicates("identity")["severity"].value_counts()
         head = {"as_of": as_of, "created_at": now, "files": "\n".join(Path(f).name for f in files),
                 "kaxl_version": kaxl.__version__,
-                **{f"{s}_count": int(counts.get(s, 0)) for s in ("error", "warning", "info")}}
+                **{f"{s}_count": int(counts.get(s, 0)) for s in SEVERITIES},
+                **{f"{s}_identities": int(distinct.get(s, 0)) for s in SEVERITIES}}
         rows = {schema.findings: _rows(snapshot.findings, FINDING_COLUMNS, seq=True),
                 schema.projects: _rows(snapshot.projects, PROJECT_COLUMNS),
                 schema.kpis: _rows(snapshot.kpis, KPI_COLUMNS, seq=True)}
@@ -246,6 +254,41 @@ class HistoryStore:
 
         return self._reading(read)
 
+    def load_trend(self, ledger_set: str, dates: Sequence[dt.date]) -> History:
+        """What the summary's trend tab shows of the snapshots of ``dates`` (oldest first):
+
+        - the portfolio's KPIs (not each manager's: the tab charts the portfolio);
+        - the open findings per severity as the store counted them when it wrote each snapshot
+          (``severity_counts``), and no findings rows;
+        - the projects: whole for the last two dates (the waterfall and the stage matrix), and
+          before them only :data:`TREND_PROJECT_COLUMNS` of the projects active on the last date
+          — the only ones whose time in stage and push count the tab shows (each project's run
+          is its own rows', so the views give exactly what they give on the whole history).
+
+        Why: 12 weeks of a 20k-project ledger are 300k findings, 240k project and 130k KPI rows;
+        reading them back took longer than writing the summary.
+        """
+        dates = list(dates)
+        recent, older = dates[-2:], dates[:-2]
+        p, s, ls = schema.projects, schema.snapshots, schema.ledger_sets
+
+        def read(conn: sa.Connection) -> History:
+            projects = _frame(conn, p, PROJECT_COLUMNS, ledger_set, dates=recent)
+            if older:
+                latest = sa.select(s.c.id).join(ls, ls.c.id == s.c.ledger_set_id) \
+                    .where(ls.c.key == ledger_set, s.c.as_of == dates[-1]).scalar_subquery()
+                active = sa.select(p.c.project_id).where(p.c.snapshot_id == latest, p.c.status == "active")
+                before = _frame(conn, p, PROJECT_COLUMNS, ledger_set, dates=older, only=TREND_PROJECT_COLUMNS,
+                                where=[p.c.project_id.in_(active)])
+                if not before.empty:
+                    projects = pd.concat([before, projects], ignore_index=True) if not projects.empty else before
+            kpis = _frame(conn, schema.kpis, KPI_COLUMNS, ledger_set, dates=dates,
+                          where=[schema.kpis.c.scope == PORTFOLIO])
+            findings = _typed(pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS}))
+            return History(findings, projects, kpis, severity_counts=_severity_counts(conn, ledger_set, dates))
+
+        return self._reading(read)
+
     def snapshot_ages(self, ledger_set: str, as_of: dt.date) -> tuple[list[dt.date | None], dict[str, dt.date]]:
         """One snapshot's findings' first_seen (in the check's order) and projects' stage_since:
         what ``--json`` needs, read without the rest of the history."""
@@ -291,8 +334,10 @@ def record_snapshot(store: HistoryStore, result: Any, ledger_set: str | None = N
 
 def _frame(conn: sa.Connection, table: sa.Table, columns: list[str], ledger_set: str,
            until: dt.date | None = None, dates: Sequence[dt.date] | None = None,
-           messages_from: dt.date | None = None) -> pd.DataFrame:
-    """One table's rows of a ledger set as a frame of ``columns`` (see :meth:`HistoryStore.load_history`).
+           messages_from: dt.date | None = None, only: list[str] | None = None,
+           where: Sequence[Any] = ()) -> pd.DataFrame:
+    """One table's rows of a ledger set as a frame of ``columns`` (see :meth:`HistoryStore.load_history`);
+    with ``only``, just those columns are read and the others are blank; ``where``: more conditions.
 
     Rows come from the driver's own cursor as plain tuples: building a SQLAlchemy Row per stored
     row, and pandas inspecting each, took seconds for a quarter of a 20k-project ledger.
@@ -303,14 +348,15 @@ def _frame(conn: sa.Connection, table: sa.Table, columns: list[str], ledger_set:
         return sa.literal_column(f"'{dt.date.isoformat(value)}'")
 
     wanted: list[Any] = [s.c.as_of.label("as_of")]
-    for column in columns[1:]:
+    read = [c for c in columns if only is None or c in only]
+    for column in read[1:]:
         if column.startswith("message_") and messages_from is not None:
             wanted.append(sa.case((s.c.as_of >= day(messages_from), table.c[column]), else_=sa.null()).label(column))
         else:
             wanted.append(table.c[column])
     order = [s.c.as_of, *([table.c.seq] if "seq" in table.c else []), *table.primary_key.columns]
     query = sa.select(*wanted).join(s, s.c.id == table.c.snapshot_id).join(ls, ls.c.id == s.c.ledger_set_id) \
-        .where(ls.c.key == ledger_set).order_by(*order)
+        .where(ls.c.key == ledger_set, *where).order_by(*order)
     if until is not None:
         query = query.where(s.c.as_of <= day(until))
     if dates is not None:
@@ -324,8 +370,24 @@ def _frame(conn: sa.Connection, table: sa.Table, columns: list[str], ledger_set:
         rows = cursor.fetchall()
     finally:
         cursor.close()
-    return _typed(pd.DataFrame(rows, columns=columns, dtype=object) if rows else
-                  pd.DataFrame({c: pd.Series(dtype=object) for c in columns}))
+    frame = pd.DataFrame(rows, columns=read, dtype=object) if rows else \
+        pd.DataFrame({c: pd.Series(dtype=object) for c in read})
+    if only is not None:
+        frame = frame.reindex(columns=columns).astype(object)
+        frame = frame.where(frame.notna(), None)
+    return _typed(frame)
+
+
+def _severity_counts(conn: sa.Connection, ledger_set: str, dates: Sequence[dt.date]) -> pd.DataFrame:
+    """Open findings per snapshot of ``dates`` by severity, as counted when each was written."""
+    s, ls = schema.snapshots, schema.ledger_sets
+    query = sa.select(s.c.as_of, *(s.c[f"{severity}_identities"] for severity in SEVERITIES)) \
+        .join(ls, ls.c.id == s.c.ledger_set_id).where(ls.c.key == ledger_set, s.c.as_of.in_(list(dates))) \
+        .order_by(s.c.as_of)
+    rows = conn.execute(query).all()
+    index = pd.DatetimeIndex([pd.Timestamp(runs.as_date(r[0])) for r in rows], name="as_of").astype("datetime64[ns]")
+    return pd.DataFrame([list(r[1:]) for r in rows], index=index, columns=pd.Index(list(SEVERITIES), name="severity"),
+                        dtype="int64")
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
