@@ -231,14 +231,23 @@ def _row_projects(ledger: Ledger, sheets: set[tuple[str | None, str]]) -> dict[t
             ids = frame["contract_id"].map(contract_project)
         else:
             continue
+        is_id = _is_text(ids)
         ids = ids.to_numpy(dtype=object)
-        is_id = np.fromiter((isinstance(pid, str) for pid in ids), dtype=bool, count=len(ids))
         srcs = frame["_src"].to_numpy()
         rows = frame["_row"].to_numpy()
         for src_id, source in wanted:
             here = (srcs == src_id) & is_id
             row_project[(source.file, source.title)] = dict(zip(rows[here].tolist(), ids[here].tolist()))
     return row_project
+
+
+def _is_text(values: pd.Series) -> np.ndarray:
+    """Which values are strings: a column of pandas' string dtype holds only strings and blanks,
+    so there it is ``notna`` (no Python pass over every row of the sheet)."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.notna().to_numpy(dtype=bool)
+    array = values.to_numpy(dtype=object)
+    return np.fromiter((isinstance(value, str) for value in array), dtype=bool, count=len(array))
 
 
 def _owners(projects: pd.DataFrame, column: str) -> dict[str, str | None]:
