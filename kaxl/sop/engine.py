@@ -268,21 +268,20 @@ def build_alerts(ledger: Ledger, findings: list[Finding], upcoming: list[Upcomin
     """Findings someone must act on (SOP rules, not schema hygiene) plus upcoming nodes."""
     projects = _projects_by_id(ledger)
     roles = contact_roles(ledger)
-    rows: list[dict[str, Any]] = []
+    # Rows as lists in ALERT_COLUMNS order, NaN where a kind has no value (customer and AM are
+    # filled below): the same cells a list of dicts would give pandas, without a dict per alert.
+    nan = np.nan
+    rows: list[list[Any]] = []
     for f in findings:
         if f.rule.startswith(("SCH-", "SET-", "CAL-")) or f.severity == "info" or f.project_id is None:
             continue
-        rows.append({"project_id": f.project_id, "rule": f.rule, "kind": "finding", "severity": f.severity,
-                     "owner_role": f.owner_role, "owner": f.owner, "due_date": f.due_date,
-                     "message_zh": f.message_zh, "message_en": f.message_en, "cell": f.cell, "days": f.days,
-                     "contract_id": f.contract_id, "installment": f.installment,
-                     "escalation_level": f.escalation_level, "amount": f.amount})
+        rows.append([f.project_id, nan, f.rule, "finding", f.severity, f.owner_role, f.owner, f.due_date, f.days,
+                     f.contract_id, f.installment, f.escalation_level, f.amount, f.message_zh, f.message_en,
+                     nan, f.cell])
     for u in upcoming:
-        rows.append({"project_id": u.project_id, "rule": u.rule, "kind": "upcoming", "severity": "info",
-                     "owner_role": owner_role(u.owner_role, u.owner, roles), "owner": u.owner, "due_date": u.due_date,
-                     "days": u.days,
-                     "contract_id": u.contract_id, "installment": u.installment, "amount": u.amount,
-                     "message_zh": u.message_zh, "message_en": u.message_en, "cell": u.cell})
+        rows.append([u.project_id, nan, u.rule, "upcoming", "info", owner_role(u.owner_role, u.owner, roles), u.owner,
+                     u.due_date, u.days, u.contract_id, u.installment, nan, u.amount, u.message_zh, u.message_en,
+                     nan, u.cell])
     alerts = pd.DataFrame(rows, columns=ALERT_COLUMNS)
     for column in ("days", "installment", "escalation_level"):  # whole numbers in JSON, not 2.0
         alerts[column] = alerts[column].astype("Int64")
