@@ -183,14 +183,17 @@ def attach_owners(ledger: Ledger, findings: list[Finding]) -> list[Finding]:
     """Give every finding on a project's row its project_id and the person who owns the fix, and
     the owner_role of that person (their Contacts role, see kaxl.sop.owner_roles).
 
-    Lookups are dicts built column-wise (row → project only for the sheets where some finding
+    Lookups are dicts built column-wise (row → project only for the rows where some finding
     lacks a project): a ``DataFrame.loc`` per finding and a Python pass over every ledger row
     cost over a second on a 20,000-project ledger.
     """
     projects = _projects_by_id(ledger)
     roles = contact_roles(ledger)
-    sheets = {(f.file, f.sheet) for f in findings if f.project_id is None and f.sheet is not None and f.row is not None}
-    row_project = _row_projects(ledger, sheets) if sheets else {}
+    needed: dict[tuple[str | None, str], set[int]] = {}
+    for f in findings:
+        if f.project_id is None and f.sheet is not None and f.row is not None:
+            needed.setdefault((f.file, f.sheet), set()).add(f.row)
+    row_project = _row_projects(ledger, needed) if needed else {}
     owners: dict[str, dict[str, str | None]] = {}
 
     def owner_of(project_id: str, role: str) -> str | None:
@@ -215,39 +218,31 @@ def attach_owners(ledger: Ledger, findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def _row_projects(ledger: Ledger, sheets: set[tuple[str | None, str]]) -> dict[tuple[str | None, str], dict[int, str]]:
-    """(file, sheet title) → {Excel row → project_id} for every row that names a project, of
-    the ``sheets`` asked for (the others are not looked at)."""
+def _row_projects(ledger: Ledger, needed: dict[tuple[str | None, str], set[int]]
+                  ) -> dict[tuple[str | None, str], dict[int, str]]:
+    """(file, sheet title) → {Excel row → project_id} for the ``needed`` rows of each sheet that
+    name a project (only the rows some finding is on are looked at, not every ledger row)."""
     contract_project = dict(zip(ledger.frames["contracts"]["contract_id"], ledger.frames["contracts"]["project_id"]))
     row_project: dict[tuple[str | None, str], dict[int, str]] = {}
     for key, frame in ledger.frames.items():
         wanted = [(src_id, source) for src_id, source in enumerate(ledger.sources[key])
-                  if (source.file, source.title) in sheets]
+                  if (source.file, source.title) in needed]
         if frame.empty or not wanted:
             continue
         if "project_id" in frame.columns:
-            ids = frame["project_id"]
+            ids = frame["project_id"].to_numpy(dtype=object)
         elif key == "receivables":
-            ids = frame["contract_id"].map(contract_project)
+            ids = frame["contract_id"].map(contract_project).to_numpy(dtype=object)
         else:
             continue
-        is_id = _is_text(ids)
-        ids = ids.to_numpy(dtype=object)
         srcs = frame["_src"].to_numpy()
         rows = frame["_row"].to_numpy()
         for src_id, source in wanted:
-            here = (srcs == src_id) & is_id
-            row_project[(source.file, source.title)] = dict(zip(rows[here].tolist(), ids[here].tolist()))
+            sheet_key = (source.file, source.title)
+            here = np.flatnonzero((srcs == src_id) & np.isin(rows, list(needed[sheet_key])))
+            row_project[sheet_key] = {row: pid for row, pid in zip(rows[here].tolist(), ids[here].tolist())
+                                      if isinstance(pid, str)}
     return row_project
-
-
-def _is_text(values: pd.Series) -> np.ndarray:
-    """Which values are strings: a column of pandas' string dtype holds only strings and blanks,
-    so there it is ``notna`` (no Python pass over every row of the sheet)."""
-    if isinstance(values.dtype, pd.StringDtype):
-        return values.notna().to_numpy(dtype=bool)
-    array = values.to_numpy(dtype=object)
-    return np.fromiter((isinstance(value, str) for value in array), dtype=bool, count=len(array))
 
 
 def _owners(projects: pd.DataFrame, column: str) -> dict[str, str | None]:
