@@ -42,7 +42,12 @@ def receivables(ctx: Any) -> pd.DataFrame:
 
 def yuan(amount: float) -> str:
     """Money as people read it: thousands separators, fen only when there are any."""
-    if amount is None or pd.isna(amount):
+    if amount is None:
+        return ""
+    if isinstance(amount, float):  # the common case, tested without a pd.isna call per amount
+        if amount != amount:  # NaN
+            return ""
+    elif pd.isna(amount):
         return ""
     rounded = round(float(amount), 2)
     return f"{rounded:,.0f}" if rounded == int(rounded) else f"{rounded:,.2f}"
