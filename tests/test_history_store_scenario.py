@@ -212,3 +212,19 @@ def test_the_digest_reads_only_what_its_views_use(weeks, store_url, tmp_path):
             assert ours.sections == theirs.sections, ours.recipient.name
             roles.add(ours.recipient.role)
         assert {"management", "sales_director"} <= roles
+
+
+def test_the_ages_a_write_returns_are_the_ages_read_back(weeks, store_url):
+    """record_run takes first_seen / stage_since from the write instead of reading them back:
+    the same values, also for a week written between two others (which rechains the later one)."""
+    from kaxl.history.identity import snapshot_frames
+
+    edited, _ = weeks
+    with open_store(store_url) as store:
+        for result in (edited[0], edited[1], edited[3], edited[2], edited[2]):  # week 3 late, then rerun
+            written = store.write_snapshot_ages("台账.xlsx", snapshot_frames(result), files=["台账.xlsx"])
+            assert written == store.snapshot_ages("台账.xlsx", result.as_of)
+            assert len(written[0]) == len(result.findings) and written[1]
+        assert store.write_snapshot_ages("台账.xlsx", snapshot_frames(edited[2]), replace=False) is None
+        seen, _ = store.snapshot_ages("台账.xlsx", edited[3].as_of)
+        assert seen.count(WEEKS[0]) > 0  # the week after the late one was rechained, still from week 1

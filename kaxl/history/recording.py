@@ -66,10 +66,10 @@ def record_run(result: Any, choice: StoreChoice, *, read: str = "full", ledger_s
     key = ledger_set or ledger_set_key(result.ledger.files)
     frames = snapshot_frames(result)
     with open_choice(choice) as store:
-        store.write_snapshot(key, frames, files=result.ledger.files, now=now)
+        written = store.write_snapshot_ages(key, frames, files=result.ledger.files, now=now)
         if read == "none":
             return result
-        seen, since = store.snapshot_ages(key, result.as_of)
+        seen, since = written or store.snapshot_ages(key, result.as_of)
         history = History.empty()
         if read in ("full", "trend"):  # the weeks the views see
             weeks = weekly_dates([d for d in store.snapshot_dates(key) if d <= result.as_of])

@@ -144,6 +144,15 @@ class HistoryStore:
         An existing snapshot of the same ledger set and as-of date is replaced, in the same
         transaction; with ``replace=False`` it is kept and False returned.
         """
+        return self.write_snapshot_ages(ledger_set, snapshot, files=files, replace=replace, now=now) is not None
+
+    def write_snapshot_ages(self, ledger_set: str, snapshot: History, *, files: Sequence[str] = (),
+                            replace: bool = True, now: dt.datetime | None = None
+                            ) -> tuple[list[dt.date | None], dict[str, dt.date]] | None:
+        """:meth:`write_snapshot`, returning what :meth:`snapshot_ages` would read back — the
+        findings' first_seen (in the check's order) and the projects' stage_since, as written —
+        or None when the snapshot was kept (``replace=False``). A run needs them right after
+        writing; reading them back was one more pass over the snapshot's rows."""
         dates = snapshot.dates
         if len(dates) != 1:
             raise ValueError(f"a snapshot has one as-of date, not {len(dates)}")
@@ -162,14 +171,15 @@ class HistoryStore:
         return self._retrying(lambda conn: self._write(conn, ledger_set, head, rows, replace, now))
 
     def _write(self, conn: sa.Connection, ledger_set: str, head: dict[str, Any],
-               rows: dict[sa.Table, dict[str, list[Any]]], replace: bool, now: dt.datetime) -> bool:
+               rows: dict[sa.Table, dict[str, list[Any]]], replace: bool, now: dt.datetime
+               ) -> tuple[list[dt.date | None], dict[str, dt.date]] | None:
         set_id = self._lock_ledger_set(conn, ledger_set, now)
         s = schema.snapshots
         existing = conn.execute(sa.select(s.c.id).where(s.c.ledger_set_id == set_id, s.c.as_of == head["as_of"])
                                 ).scalar()
         if existing is not None:
             if not replace:
-                return False
+                return None
             for table in schema.CHILDREN:
                 conn.execute(sa.delete(table).where(table.c.snapshot_id == existing))
             conn.execute(sa.delete(s).where(s.c.id == existing))
@@ -185,7 +195,8 @@ class HistoryStore:
             if table_rows and len(next(iter(table_rows.values()))):
                 _insert_many(conn, table, snapshot_id, table_rows)
         self._rechain(conn, set_id, snapshot_id, as_of)
-        return True
+        since = {project: day for project, day in zip(p.get("project_id", []), p["stage_since"]) if day is not None}
+        return list(f["first_seen"]), since
 
     def _rechain(self, conn: sa.Connection, set_id: int, snapshot_id: int, as_of: dt.date) -> None:
         """Carry first_seen / stage_since into the snapshots after a written one (a backfilled or
