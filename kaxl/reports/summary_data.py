@@ -103,7 +103,10 @@ def frame_table(frame: pd.DataFrame, columns: list[Column]) -> Table:
         else:
             objects = series.astype(object).to_numpy()
             missing = pd.isna(objects)
-            values = [None if m else (v if isinstance(v, str) else str(_plain(v))) for v, m in zip(objects, missing)]
+            if pd.api.types.infer_dtype(objects, skipna=True) in ("string", "empty"):  # text only: no per-value look
+                values = np.where(missing, None, objects).tolist()
+            else:
+                values = [None if m else (v if isinstance(v, str) else str(_plain(v))) for v, m in zip(objects, missing)]
         data.append(values)
     return Table(columns, [list(row) for row in zip(*data)] if data and n else [])
 

@@ -271,11 +271,14 @@ def months_to(as_of, count: int = MONTHS) -> list[pd.Period]:
 
 
 def field_context(result):
-    """A rule context over the checked ledger (the visit facts are functions of it, cached per
-    context): the same cadence table VIS-003 and visit_cadence_rate were computed from."""
+    """The check's rule context, its visit facts already cached (the same cadence table VIS-003
+    and visit_cadence_rate were computed from); a new one over the checked ledger for a result
+    built without one."""
     from kaxl.contract.calendar import WorkCalendar
     from kaxl.sop.engine import RuleContext
 
+    if getattr(result, "context", None) is not None:
+        return result.context
     return RuleContext(result.ledger, result.settings, WorkCalendar.from_ledger(result.ledger, result.settings),
                        result.as_of)
 

@@ -99,16 +99,22 @@ def _stakeholder_keys(stakeholders: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
     codes, distinct = pd.factorize(people["name"].astype(str))  # a map repeats names: work on each once
     names = pd.Series(distinct, dtype=object)
     core = names.str.extract(_CORE, expand=False).fillna(names)
-    name_key = names.str.casefold().to_numpy(dtype=object)[codes]
-    core_key = core.str.casefold().to_numpy(dtype=object)[codes]
+    distinct_name_key = names.str.casefold().to_numpy(dtype=object)
+    distinct_core_key = core.str.casefold().to_numpy(dtype=object)
+    name_key, core_key = distinct_name_key[codes], distinct_core_key[codes]
+    # a person's name key and title-less key differ only when the map's name carries a title:
+    # the second row is added only then (each row of the map is one person: nothing else repeats)
+    titled = (distinct_name_key != distinct_core_key)[codes]
     parts = [pd.DataFrame({"project_id": pid, "key": name_key, "_sindex": index}),
-             pd.DataFrame({"project_id": pid, "key": core_key, "_sindex": index})]
+             pd.DataFrame({"project_id": pid[titled], "key": core_key[titled], "_sindex": index[titled]})]
     latin = (~names.str.match(_CJK) & names.str.contains(r"\s")).to_numpy()[codes]
     if latin.any():
         words = pd.Series(name_key[latin], index=index[latin]).str.split(r"\s+").explode()
         parts.append(pd.DataFrame({"project_id": people.loc[words.index, "project_id"].to_numpy(dtype=object),
                                    "key": words.to_numpy(dtype=object), "_sindex": words.index.to_numpy()}))
-    full = pd.concat(parts, ignore_index=True).drop_duplicates()
+    full = pd.concat(parts, ignore_index=True)
+    if latin.any():  # a word of a Latin name may repeat the name or another word
+        full = full.drop_duplicates()
     chinese = core.str.match(_CJK).to_numpy()
     length = core.str.len().to_numpy()
     first_one, first_two = core.str[:1].to_numpy(dtype=object), core.str[:2].to_numpy(dtype=object)
@@ -117,7 +123,7 @@ def _stakeholder_keys(stakeholders: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
     surnames = pd.concat([
         pd.DataFrame({"project_id": pid[one], "key": first_one[codes][one], "_sindex": index[one]}),
         pd.DataFrame({"project_id": pid[two], "key": first_two[codes][two], "_sindex": index[two]}),
-    ], ignore_index=True).drop_duplicates()
+    ], ignore_index=True)  # one- and two-character surnames differ: no row repeats
     return full, surnames
 
 
@@ -136,19 +142,37 @@ def _name_matches(ctx) -> pd.DataFrame:
     full, surnames = _stakeholder_keys(ctx.ledger.frames["stakeholders"])
     if full.empty:
         return empty
-    exact = pd.concat([
-        tokens[["_tid", "project_id", "_tkey"]].merge(full, left_on=["project_id", "_tkey"],
-                                                     right_on=["project_id", "key"]),
-        tokens[["_tid", "project_id", "_ckey"]].merge(full, left_on=["project_id", "_ckey"],
-                                                     right_on=["project_id", "key"]),
-    ], ignore_index=True)[["_tid", "_sindex"]].drop_duplicates()
+    # (project, name) pairs as one integer each, both sides coded alike: the joins below then
+    # hash integers, not two string columns per join. A title-less name's _ckey is its _tkey, so
+    # only titled names can match by _ckey something _tkey did not.
+    titled_rows = tokens["_titled"].to_numpy(dtype=bool)
+    token_pid, full_pid, surname_pid = _codes(tokens["project_id"], full["project_id"], surnames["project_id"])
+    tkey, ckey, full_key, surname_key = _codes(tokens["_tkey"], tokens["_ckey"], full["key"], surnames["key"])
+    width = int(max(tkey.max(initial=0), ckey.max(initial=0), full_key.max(initial=0),
+                    surname_key.max(initial=0))) + 1
+    tid = tokens["_tid"].to_numpy()
+    full_pairs = pd.DataFrame({"_pair": full_pid * width + full_key, "_sindex": full["_sindex"].to_numpy()})
+    by_name = pd.DataFrame({"_tid": tid, "_pair": token_pid * width + tkey})
+    by_core = pd.DataFrame({"_tid": tid[titled_rows], "_pair": (token_pid * width + ckey)[titled_rows]})
+    exact = pd.concat([by_name.merge(full_pairs, on="_pair"), by_core.merge(full_pairs, on="_pair")],
+                      ignore_index=True)[["_tid", "_sindex"]].drop_duplicates()
     exact["exact"] = True
-    titled = tokens[tokens["_titled"].astype(bool) & ~tokens["_tid"].isin(exact["_tid"])]
-    by_surname = titled[["_tid", "project_id", "_ckey"]].merge(
-        surnames, left_on=["project_id", "_ckey"], right_on=["project_id", "key"])[["_tid", "_sindex"]]
+    titled = titled_rows & ~np.isin(tid, exact["_tid"].to_numpy())
+    by_surname = pd.DataFrame({"_tid": tid[titled], "_pair": (token_pid * width + ckey)[titled]}).merge(
+        pd.DataFrame({"_pair": surname_pid * width + surname_key, "_sindex": surnames["_sindex"].to_numpy()}),
+        on="_pair")[["_tid", "_sindex"]]
     by_surname = by_surname.drop_duplicates()
     by_surname["exact"] = False
     return pd.concat([exact, by_surname], ignore_index=True)
+
+
+def _codes(*columns: pd.Series) -> list[np.ndarray]:
+    """Integer codes of the values of several columns, one code per distinct value across all of
+    them (a missing value gets its own code, unlike ``pd.factorize``'s -1 which would pair up)."""
+    values = np.concatenate([column.to_numpy(dtype=object) for column in columns])
+    codes, _ = pd.factorize(values, use_na_sentinel=False)
+    bounds = np.cumsum([0] + [len(column) for column in columns])
+    return [codes[bounds[i]:bounds[i + 1]].astype(np.int64) for i in range(len(columns))]
 
 
 def unmatched_names(ctx) -> pd.DataFrame:

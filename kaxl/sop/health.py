@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kaxl.sop.nodes import projects_by_id
+from kaxl.sop.nodes import project_rows
 from kaxl.sop.visits import customer_key
 
 KP_ROLES = ("decision_maker", "economic_buyer")
@@ -95,7 +95,7 @@ def customer_table(assessments: pd.DataFrame) -> pd.DataFrame:
 def customer_projects(ctx) -> pd.DataFrame:
     """Projects with their customer key (``_customer``), cached per run."""
     def build(ctx) -> pd.DataFrame:
-        projects = projects_by_id(ctx.ledger).copy()
+        projects = project_rows(ctx).copy()
         projects["_customer"] = customer_key(projects["customer"])
         return projects
 

@@ -10,7 +10,7 @@ thousands of installments, so nothing here loops over rows except the short text
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -225,15 +225,18 @@ def locator(ledger: Any, key: str) -> Callable[[Any, Any, str | None], dict[str,
     return where
 
 
-def rows_of(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def rows_of(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """The rows a rule turns into findings, as dicts with every missing value (NaN/NaT/NA) as None.
 
     The whole frame converted at once (one ``to_numpy(object)``, one ``isna``) rather than
     ``to_dict("records")`` or a pandas op per column: rules call this dozens of times per check,
-    and per-column overhead dominated the check of a small ledger.
+    and per-column overhead dominated the check of a small ledger. ``columns``: only those (the
+    ones the messages read), since every cell converted costs, and a joined table is wide.
     """
     if frame.empty:
         return []
+    if columns is not None:
+        frame = frame[list(columns)]
     names = list(frame.columns)
     values = frame.to_numpy(dtype=object)
     missing = frame.isna().to_numpy(dtype=bool)

@@ -13,7 +13,7 @@ import pandas as pd
 from kaxl.contract.columns import STAGE_ORDER
 from kaxl.sop.engine import RuleContext, RuleOutput
 from kaxl.sop.installments import rows_of
-from kaxl.sop.nodes import first_rows, projects_by_id
+from kaxl.sop.nodes import first_rows, project_rows
 from kaxl.validators._common import LIVE, finding
 
 SENIOR = ("executive", "director")
@@ -21,7 +21,7 @@ SENIOR = ("executive", "director")
 
 def run(ctx: RuleContext) -> RuleOutput:
     output = RuleOutput()
-    projects = projects_by_id(ctx.ledger)
+    projects = project_rows(ctx)
     projects = projects[projects["status"].isin(LIVE)]
     bids = first_rows(ctx.ledger.frames["bids"]).drop(columns=["_src", "_row"])
     table = projects.merge(bids, on="project_id", how="left")

@@ -15,7 +15,7 @@ from kaxl.contract.columns import STAGE_ORDER
 from kaxl.sop.contact import effective_last_contact
 from kaxl.sop.engine import RuleContext, RuleOutput, Upcoming
 from kaxl.sop.installments import rows_of
-from kaxl.sop.nodes import projects_by_id
+from kaxl.sop.nodes import project_rows
 from kaxl.validators._common import LIVE, finding, iso, owner, where
 
 KP_ROLES = ("decision_maker", "economic_buyer")
@@ -24,7 +24,7 @@ UPCOMING_DAYS = 7
 
 def run(ctx: RuleContext) -> RuleOutput:
     output = RuleOutput()
-    projects = projects_by_id(ctx.ledger)
+    projects = project_rows(ctx)
     stakeholders = ctx.ledger.frames["stakeholders"].copy()
     stakeholders["_index"] = stakeholders.index
     stakeholders["_contact"] = effective_last_contact(ctx)
@@ -41,7 +41,8 @@ def _map(ctx: RuleContext, live: pd.DataFrame, stakeholders: pd.DataFrame) -> li
     mapped = set(stakeholders["project_id"].dropna())
     deciders = set(stakeholders.loc[stakeholders["role"] == "decision_maker", "project_id"].dropna())
     findings = []
-    for row in rows_of(past):
+    unmapped = ~past["project_id"].isin(mapped) | ~past["project_id"].isin(deciders)
+    for row in rows_of(past[unmapped], ("project_id", "_pindex")):
         pid = row["project_id"]
         if pid not in mapped:
             zh = "项目已过立项阶段，但干系人地图中没有任何人。请销售经理补充客户方干系人（决策者、预算审批、技术评估等）。"

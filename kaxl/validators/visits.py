@@ -217,6 +217,8 @@ def _why(ctx: RuleContext, project_id: str, grades: pd.Series) -> tuple[str, str
 
 # ------------------------------------------------------------------------------ VIS-004 follow-up
 
+FOLLOW_UP_COLUMNS = ("project_id", "visit_date", "kind", "visitor", "next_date", "next_step", "_index")
+
 
 def _follow_ups(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> None:
     as_of = pd.Timestamp(ctx.as_of)
@@ -226,7 +228,7 @@ def _follow_ups(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> Non
     happened = rows[rows["visit_date"].notna() & (rows["visit_date"] <= as_of)]
     latest = lookup(promised["project_id"], happened.groupby("project_id")["visit_date"].max())
     open_ = promised[~(latest >= promised["next_date"])]
-    for row in rows_of(open_[open_["next_date"] < as_of]):
+    for row in rows_of(open_[open_["next_date"] < as_of], FOLLOW_UP_COLUMNS):
         over = (as_of - row["next_date"]).days
         zh, en = _what(row)
         step_zh = f"（下一步：{row['next_step']}）" if row["next_step"] else ""
@@ -239,7 +241,7 @@ def _follow_ups(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> Non
             f"{days_en(over)} later. Follow up and record it, or update the next follow-up date if it moved.",
             key="visits", index=row["_index"], column="next_date", project_id=row["project_id"],
             owner_name=visitor(ctx, row), due_date=as_date(row["next_date"]), days=over))
-    for row in rows_of(open_[open_["next_date"] >= as_of]):
+    for row in rows_of(open_[open_["next_date"] >= as_of], FOLLOW_UP_COLUMNS):
         left = (row["next_date"] - as_of).days
         step_zh = f"：{row['next_step']}" if row["next_step"] else ""
         step_en = f": {row['next_step']}" if row["next_step"] else ""
