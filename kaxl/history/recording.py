@@ -53,7 +53,8 @@ def record_run(result: Any, choice: StoreChoice, *, read: str = "full", ledger_s
     """Record ``result``'s snapshot in the configured store (replacing the one of the same ledger
     set and as-of, in one transaction) and return the result carrying its history.
 
-    ``read``: ``full`` (digest: the views read the history back), ``trend`` (summary: what the
+    ``read``: ``full`` (digest: what its since-last-week and pipeline views read —
+    :meth:`~kaxl.history.store.HistoryStore.load_digest`), ``trend`` (summary: what the
     trend tab shows — the KPIs, the stored per-severity counts instead of the findings, the
     projects' stage and expected close over the weeks and all of them for the last two),
     ``ages`` (check --json: only this snapshot's first_seen and stage_since, stored with it — no
@@ -65,17 +66,14 @@ def record_run(result: Any, choice: StoreChoice, *, read: str = "full", ledger_s
     key = ledger_set or ledger_set_key(result.ledger.files)
     frames = snapshot_frames(result)
     with open_choice(choice) as store:
-        store.write_snapshot(key, frames, files=result.ledger.files, now=now)
+        written = store.write_snapshot_ages(key, frames, files=result.ledger.files, now=now)
         if read == "none":
             return result
-        seen, since = store.snapshot_ages(key, result.as_of)
+        seen, since = written or store.snapshot_ages(key, result.as_of)
         history = History.empty()
         if read in ("full", "trend"):  # the weeks the views see
             weeks = weekly_dates([d for d in store.snapshot_dates(key) if d <= result.as_of])
-            if read == "trend":
-                history = store.load_trend(key, weeks)
-            else:  # the messages of the two weeks the digest quotes
-                history = store.load_history(key, dates=weeks, messages_from=weeks[-2] if len(weeks) > 1 else None)
+            history = store.load_trend(key, weeks) if read == "trend" else store.load_digest(key, weeks)
     first_seen = pd.Series(pd.to_datetime(pd.Series(seen, dtype=object)), dtype="datetime64[ns]")
     ages = pd.DataFrame({"first_seen": first_seen,
                          "weeks_open": ((pd.Timestamp(result.as_of) - first_seen).dt.days // 7).astype("Int64")})

@@ -42,6 +42,11 @@ TREND_PROJECT_COLUMNS = ["as_of", "project_id", "stage", "expected_close"]
 """What the trend tab reads of a project in the weeks before the last two: its stage (time in
 stage) and expected close (times pushed); the waterfall and the stage matrix compare the last
 two weeks, read whole."""
+DIGEST_FINDING_COLUMNS = ["as_of", "identity", "owner", "account_manager"]
+"""What the digest reads of a finding in the weeks before the last two: since when it is open
+(its unbroken run, by identity) and whose it is (a director's team view keeps its members')."""
+DIGEST_PROJECT_COLUMNS = ["as_of", "project_id", "expected_close", "account_manager"]
+"""What the digest reads of a project before the last two weeks: its push count, by team."""
 
 
 class HistoryStoreError(KaxlError):
@@ -139,6 +144,15 @@ class HistoryStore:
         An existing snapshot of the same ledger set and as-of date is replaced, in the same
         transaction; with ``replace=False`` it is kept and False returned.
         """
+        return self.write_snapshot_ages(ledger_set, snapshot, files=files, replace=replace, now=now) is not None
+
+    def write_snapshot_ages(self, ledger_set: str, snapshot: History, *, files: Sequence[str] = (),
+                            replace: bool = True, now: dt.datetime | None = None
+                            ) -> tuple[list[dt.date | None], dict[str, dt.date]] | None:
+        """:meth:`write_snapshot`, returning what :meth:`snapshot_ages` would read back — the
+        findings' first_seen (in the check's order) and the projects' stage_since, as written —
+        or None when the snapshot was kept (``replace=False``). A run needs them right after
+        writing; reading them back was one more pass over the snapshot's rows."""
         dates = snapshot.dates
         if len(dates) != 1:
             raise ValueError(f"a snapshot has one as-of date, not {len(dates)}")
@@ -157,14 +171,15 @@ class HistoryStore:
         return self._retrying(lambda conn: self._write(conn, ledger_set, head, rows, replace, now))
 
     def _write(self, conn: sa.Connection, ledger_set: str, head: dict[str, Any],
-               rows: dict[sa.Table, dict[str, list[Any]]], replace: bool, now: dt.datetime) -> bool:
+               rows: dict[sa.Table, dict[str, list[Any]]], replace: bool, now: dt.datetime
+               ) -> tuple[list[dt.date | None], dict[str, dt.date]] | None:
         set_id = self._lock_ledger_set(conn, ledger_set, now)
         s = schema.snapshots
         existing = conn.execute(sa.select(s.c.id).where(s.c.ledger_set_id == set_id, s.c.as_of == head["as_of"])
                                 ).scalar()
         if existing is not None:
             if not replace:
-                return False
+                return None
             for table in schema.CHILDREN:
                 conn.execute(sa.delete(table).where(table.c.snapshot_id == existing))
             conn.execute(sa.delete(s).where(s.c.id == existing))
@@ -180,7 +195,8 @@ class HistoryStore:
             if table_rows and len(next(iter(table_rows.values()))):
                 _insert_many(conn, table, snapshot_id, table_rows)
         self._rechain(conn, set_id, snapshot_id, as_of)
-        return True
+        since = {project: day for project, day in zip(p.get("project_id", []), p["stage_since"]) if day is not None}
+        return list(f["first_seen"]), since
 
     def _rechain(self, conn: sa.Connection, set_id: int, snapshot_id: int, as_of: dt.date) -> None:
         """Carry first_seen / stage_since into the snapshots after a written one (a backfilled or
@@ -269,23 +285,40 @@ class HistoryStore:
         reading them back took longer than writing the summary.
         """
         dates = list(dates)
-        recent, older = dates[-2:], dates[:-2]
         p, s, ls = schema.projects, schema.snapshots, schema.ledger_sets
 
         def read(conn: sa.Connection) -> History:
-            projects = _frame(conn, p, PROJECT_COLUMNS, ledger_set, dates=recent)
-            if older:
-                latest = sa.select(s.c.id).join(ls, ls.c.id == s.c.ledger_set_id) \
-                    .where(ls.c.key == ledger_set, s.c.as_of == dates[-1]).scalar_subquery()
-                active = sa.select(p.c.project_id).where(p.c.snapshot_id == latest, p.c.status == "active")
-                before = _frame(conn, p, PROJECT_COLUMNS, ledger_set, dates=older, only=TREND_PROJECT_COLUMNS,
-                                where=[p.c.project_id.in_(active)])
-                if not before.empty:
-                    projects = pd.concat([before, projects], ignore_index=True) if not projects.empty else before
+            latest = sa.select(s.c.id).join(ls, ls.c.id == s.c.ledger_set_id) \
+                .where(ls.c.key == ledger_set, s.c.as_of == dates[-1]).scalar_subquery() if dates else None
+            active = sa.select(p.c.project_id).where(p.c.snapshot_id == latest, p.c.status == "active")
+            projects = _older_then_recent(conn, p, PROJECT_COLUMNS, ledger_set, dates, TREND_PROJECT_COLUMNS,
+                                          where=[p.c.project_id.in_(active)])
             kpis = _frame(conn, schema.kpis, KPI_COLUMNS, ledger_set, dates=dates,
                           where=[schema.kpis.c.scope == PORTFOLIO])
             findings = _typed(pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS}))
             return History(findings, projects, kpis, severity_counts=_severity_counts(conn, ledger_set, dates))
+
+        return self._reading(read)
+
+    def load_digest(self, ledger_set: str, dates: Sequence[dt.date]) -> History:
+        """What the digest's 自上周以来 and pipeline sections read of the snapshots of ``dates``
+        (oldest first): the last two dates whole (what they compare and quote, messages
+        included), and before them only :data:`DIGEST_FINDING_COLUMNS` / :data:`DIGEST_PROJECT_COLUMNS`
+        (the other columns blank) and no KPIs; the open findings per severity for every date.
+
+        Why: the older weeks only say since when a finding is open (its identity, and whose it
+        is for a director's team) and how often a deal was pushed; 12 weeks of a 20k-project
+        ledger read whole were most of the digest's history cost.
+        """
+        dates = list(dates)
+        f, p, k = schema.findings, schema.projects, schema.kpis
+
+        def read(conn: sa.Connection) -> History:
+            return History(
+                _older_then_recent(conn, f, FINDING_COLUMNS, ledger_set, dates, DIGEST_FINDING_COLUMNS),
+                _older_then_recent(conn, p, PROJECT_COLUMNS, ledger_set, dates, DIGEST_PROJECT_COLUMNS),
+                _frame(conn, k, KPI_COLUMNS, ledger_set, dates=dates[-2:]),
+                severity_counts=_severity_counts(conn, ledger_set, dates))
 
         return self._reading(read)
 
@@ -376,6 +409,19 @@ def _frame(conn: sa.Connection, table: sa.Table, columns: list[str], ledger_set:
         frame = frame.reindex(columns=columns).astype(object)
         frame = frame.where(frame.notna(), None)
     return _typed(frame)
+
+
+def _older_then_recent(conn: sa.Connection, table: sa.Table, columns: list[str], ledger_set: str,
+                       dates: Sequence[dt.date], older_columns: list[str], where: Sequence[Any] = ()) -> pd.DataFrame:
+    """A table's rows of ``dates``: the last two whole, the ones before only ``older_columns`` of
+    the rows ``where`` accepts; in the order of one read of them all (as-of, then the table's)."""
+    recent, older = list(dates[-2:]), list(dates[:-2])
+    frame = _frame(conn, table, columns, ledger_set, dates=recent)
+    if older:
+        before = _frame(conn, table, columns, ledger_set, dates=older, only=older_columns, where=where)
+        if not before.empty:
+            frame = pd.concat([before, frame], ignore_index=True) if not frame.empty else before
+    return frame
 
 
 def _severity_counts(conn: sa.Connection, ledger_set: str, dates: Sequence[dt.date]) -> pd.DataFrame:
