@@ -43,22 +43,24 @@ def split_names(contacts: pd.Series) -> pd.DataFrame:
     (the name as typed, brackets dropped), ``_tkey`` (its case-folded form), ``_ckey`` (the same
     without a title after it) and ``_titled`` (a title was dropped)."""
     text = contacts.dropna().astype(str)
-    text = text[text.str.strip().ne("")]
+    # a ledger repeats the same cells and names many times: strip, split and read titles once
+    # per distinct cell and distinct name (as integer codes), then spread the results back
+    codes, cells = pd.factorize(text)
+    filled = np.array([bool(cell.strip()) for cell in cells], dtype=bool)
+    kept = filled[codes] if len(codes) else np.zeros(0, dtype=bool)
+    text, codes = text[kept], codes[kept]
     if text.empty:
         return pd.DataFrame({"_vindex": pd.Series(dtype=object), "token": pd.Series(dtype=object),
                              "_tkey": pd.Series(dtype=object), "_ckey": pd.Series(dtype=object),
                              "_titled": pd.Series(dtype=bool)})
-    # a ledger repeats the same cells and names many times: split and read titles once per
-    # distinct cell and distinct name, then spread the results back by position
-    codes, cells = pd.factorize(text)
     pieces = pd.Series(cells, dtype=object).str.replace(BRACKETS, " ", regex=True).str.split(SEPARATORS, regex=True)
     pieces = pieces.explode()
     pieces = pieces[pieces.notna() & pieces.ne("")]
-    per_cell = pd.DataFrame({"_cell": pieces.index.to_numpy(), "token": pieces.to_numpy(dtype=object)})
-    per_cell = per_cell.drop_duplicates(["_cell", "token"])
+    piece_codes, distinct = pd.factorize(pieces.to_numpy(dtype=object))
+    per_cell = pd.DataFrame({"_cell": pieces.index.to_numpy(), "_token": piece_codes}).drop_duplicates()
     frame = pd.DataFrame({"_vindex": text.index.to_numpy(), "_cell": codes}).merge(per_cell, on="_cell", how="inner")
-    frame = frame.drop(columns="_cell").reset_index(drop=True)
-    token_codes, distinct = pd.factorize(frame["token"])
+    token_codes = frame["_token"].to_numpy()
+    frame = frame.drop(columns=["_cell", "_token"]).reset_index(drop=True)
     names = pd.Series(distinct, dtype=object).astype(str)
     core = names.str.extract(_CORE, expand=False).fillna(names.str.extract(_FAMILIAR, expand=False))
     frame["token"] = names.to_numpy(dtype=object)[token_codes]
@@ -99,16 +101,22 @@ def _stakeholder_keys(stakeholders: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
     codes, distinct = pd.factorize(people["name"].astype(str))  # a map repeats names: work on each once
     names = pd.Series(distinct, dtype=object)
     core = names.str.extract(_CORE, expand=False).fillna(names)
-    name_key = names.str.casefold().to_numpy(dtype=object)[codes]
-    core_key = core.str.casefold().to_numpy(dtype=object)[codes]
+    distinct_name_key = names.str.casefold().to_numpy(dtype=object)
+    distinct_core_key = core.str.casefold().to_numpy(dtype=object)
+    name_key, core_key = distinct_name_key[codes], distinct_core_key[codes]
+    # a person's name key and title-less key differ only when the map's name carries a title:
+    # the second row is added only then (each row of the map is one person: nothing else repeats)
+    titled = (distinct_name_key != distinct_core_key)[codes]
     parts = [pd.DataFrame({"project_id": pid, "key": name_key, "_sindex": index}),
-             pd.DataFrame({"project_id": pid, "key": core_key, "_sindex": index})]
+             pd.DataFrame({"project_id": pid[titled], "key": core_key[titled], "_sindex": index[titled]})]
     latin = (~names.str.match(_CJK) & names.str.contains(r"\s")).to_numpy()[codes]
     if latin.any():
         words = pd.Series(name_key[latin], index=index[latin]).str.split(r"\s+").explode()
         parts.append(pd.DataFrame({"project_id": people.loc[words.index, "project_id"].to_numpy(dtype=object),
                                    "key": words.to_numpy(dtype=object), "_sindex": words.index.to_numpy()}))
-    full = pd.concat(parts, ignore_index=True).drop_duplicates()
+    full = pd.concat(parts, ignore_index=True)
+    if latin.any():  # a word of a Latin name may repeat the name or another word
+        full = full.drop_duplicates()
     chinese = core.str.match(_CJK).to_numpy()
     length = core.str.len().to_numpy()
     first_one, first_two = core.str[:1].to_numpy(dtype=object), core.str[:2].to_numpy(dtype=object)
@@ -117,7 +125,7 @@ def _stakeholder_keys(stakeholders: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
     surnames = pd.concat([
         pd.DataFrame({"project_id": pid[one], "key": first_one[codes][one], "_sindex": index[one]}),
         pd.DataFrame({"project_id": pid[two], "key": first_two[codes][two], "_sindex": index[two]}),
-    ], ignore_index=True).drop_duplicates()
+    ], ignore_index=True)  # one- and two-character surnames differ: no row repeats
     return full, surnames
 
 
@@ -136,19 +144,37 @@ def _name_matches(ctx) -> pd.DataFrame:
     full, surnames = _stakeholder_keys(ctx.ledger.frames["stakeholders"])
     if full.empty:
         return empty
-    exact = pd.concat([
-        tokens[["_tid", "project_id", "_tkey"]].merge(full, left_on=["project_id", "_tkey"],
-                                                     right_on=["project_id", "key"]),
-        tokens[["_tid", "project_id", "_ckey"]].merge(full, left_on=["project_id", "_ckey"],
-                                                     right_on=["project_id", "key"]),
-    ], ignore_index=True)[["_tid", "_sindex"]].drop_duplicates()
+    # (project, name) pairs as one integer each, both sides coded alike: the joins below then
+    # hash integers, not two string columns per join. A title-less name's _ckey is its _tkey, so
+    # only titled names can match by _ckey something _tkey did not.
+    titled_rows = tokens["_titled"].to_numpy(dtype=bool)
+    token_pid, full_pid, surname_pid = _codes(tokens["project_id"], full["project_id"], surnames["project_id"])
+    tkey, ckey, full_key, surname_key = _codes(tokens["_tkey"], tokens["_ckey"], full["key"], surnames["key"])
+    width = int(max(tkey.max(initial=0), ckey.max(initial=0), full_key.max(initial=0),
+                    surname_key.max(initial=0))) + 1
+    tid = tokens["_tid"].to_numpy()
+    full_pairs = pd.DataFrame({"_pair": full_pid * width + full_key, "_sindex": full["_sindex"].to_numpy()})
+    by_name = pd.DataFrame({"_tid": tid, "_pair": token_pid * width + tkey})
+    by_core = pd.DataFrame({"_tid": tid[titled_rows], "_pair": (token_pid * width + ckey)[titled_rows]})
+    exact = pd.concat([by_name.merge(full_pairs, on="_pair"), by_core.merge(full_pairs, on="_pair")],
+                      ignore_index=True)[["_tid", "_sindex"]].drop_duplicates()
     exact["exact"] = True
-    titled = tokens[tokens["_titled"].astype(bool) & ~tokens["_tid"].isin(exact["_tid"])]
-    by_surname = titled[["_tid", "project_id", "_ckey"]].merge(
-        surnames, left_on=["project_id", "_ckey"], right_on=["project_id", "key"])[["_tid", "_sindex"]]
+    titled = titled_rows & ~np.isin(tid, exact["_tid"].to_numpy())
+    by_surname = pd.DataFrame({"_tid": tid[titled], "_pair": (token_pid * width + ckey)[titled]}).merge(
+        pd.DataFrame({"_pair": surname_pid * width + surname_key, "_sindex": surnames["_sindex"].to_numpy()}),
+        on="_pair")[["_tid", "_sindex"]]
     by_surname = by_surname.drop_duplicates()
     by_surname["exact"] = False
     return pd.concat([exact, by_surname], ignore_index=True)
+
+
+def _codes(*columns: pd.Series) -> list[np.ndarray]:
+    """Integer codes of the values of several columns, one code per distinct value across all of
+    them (a missing value gets its own code, unlike ``pd.factorize``'s -1 which would pair up)."""
+    values = np.concatenate([column.to_numpy(dtype=object) for column in columns])
+    codes, _ = pd.factorize(values, use_na_sentinel=False)
+    bounds = np.cumsum([0] + [len(column) for column in columns])
+    return [codes[bounds[i]:bounds[i + 1]].astype(np.int64) for i in range(len(columns))]
 
 
 def unmatched_names(ctx) -> pd.DataFrame:

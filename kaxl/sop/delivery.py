@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kaxl.sop.nodes import projects_by_id
+from kaxl.sop.nodes import projects_indexed
 from kaxl.sop.visits import lookup
 
 MILESTONE_ZH = {"requirements": "需求确认", "build": "开发", "test": "测试", "training": "培训",
@@ -41,7 +41,7 @@ def _milestones(ctx) -> pd.DataFrame:
     out["project_id"] = ids.map(contracts["project_id"])
     out["signed_date"] = lookup(ids, contracts["signed_date"])
     out["end_date"] = lookup(ids, contracts["end_date"])
-    projects = projects_by_id(ctx.ledger).set_index("project_id")
+    projects = projects_indexed(ctx)
     manager = out["project_id"].map(projects["delivery_manager"]) if "delivery_manager" in projects else None
     am = out["project_id"].map(projects["account_manager"])
     fallback = manager.where(manager.notna(), am) if manager is not None else am

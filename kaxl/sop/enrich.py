@@ -12,7 +12,7 @@ import pandas as pd
 
 from kaxl.contract.columns import STAGE_ORDER
 from kaxl.contract.findings import Finding
-from kaxl.sop.nodes import NODE_LABELS, node_table, projects_by_id
+from kaxl.sop.nodes import NODE_LABELS, node_table, project_rows
 
 SECTIONS: dict[str, tuple[int, str, str]] = {  # section → (max points, zh, en)
     "initiation": (15, "立项", "initiation"),
@@ -81,7 +81,7 @@ def projects(ctx, findings: list[Finding]) -> pd.DataFrame:
     """One row per project with every field SPEC §5 lists for `projects`, plus a few more."""
     from kaxl.sop.scoring import coverage, qualification
 
-    table = projects_by_id(ctx.ledger).reset_index(drop=True)
+    table = project_rows(ctx).reset_index(drop=True)
     ids = table["project_id"]
     scores = qualification(ctx).set_index("project_id")
     table["qualification_score"] = ids.map(scores["qualification_score"])

@@ -10,7 +10,7 @@ thousands of installments, so nothing here loops over rows except the short text
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -42,7 +42,12 @@ def receivables(ctx: Any) -> pd.DataFrame:
 
 def yuan(amount: float) -> str:
     """Money as people read it: thousands separators, fen only when there are any."""
-    if amount is None or pd.isna(amount):
+    if amount is None:
+        return ""
+    if isinstance(amount, float):  # the common case, tested without a pd.isna call per amount
+        if amount != amount:  # NaN
+            return ""
+    elif pd.isna(amount):
         return ""
     rounded = round(float(amount), 2)
     return f"{rounded:,.0f}" if rounded == int(rounded) else f"{rounded:,.2f}"
@@ -212,28 +217,33 @@ def locator(ledger: Any, key: str) -> Callable[[Any, Any, str | None], dict[str,
     cache: dict[tuple[int, str | None], tuple[str, str | None, str, str]] = {}
 
     def where(src: Any, row: Any, column: str | None) -> dict[str, Any]:
-        part = cache.get((int(src), column))
+        src = int(src)
+        part = cache.get((src, column))
         if part is None:
-            source = sources[int(src)]
+            source = sources[src]
             col = source.col_index.get(column) if column else None
             header = source.headers.get(column, column) if column else None
             part = (source.title, header, cell_ref(source.title, 0 if col is None else col, 1)[:-1], source.file)
-            cache[(int(src), column)] = part
+            cache[(src, column)] = part
         title, header, prefix, file = part
-        return {"sheet": title, "row": int(row), "column": header, "cell": f"{prefix}{int(row)}", "file": file}
+        row = int(row)
+        return {"sheet": title, "row": row, "column": header, "cell": f"{prefix}{row}", "file": file}
 
     return where
 
 
-def rows_of(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def rows_of(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """The rows a rule turns into findings, as dicts with every missing value (NaN/NaT/NA) as None.
 
     The whole frame converted at once (one ``to_numpy(object)``, one ``isna``) rather than
     ``to_dict("records")`` or a pandas op per column: rules call this dozens of times per check,
-    and per-column overhead dominated the check of a small ledger.
+    and per-column overhead dominated the check of a small ledger. ``columns``: only those (the
+    ones the messages read), since every cell converted costs, and a joined table is wide.
     """
     if frame.empty:
         return []
+    if columns is not None:
+        frame = frame[list(columns)]
     names = list(frame.columns)
     values = frame.to_numpy(dtype=object)
     missing = frame.isna().to_numpy(dtype=bool)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kaxl.sop.nodes import projects_by_id
+from kaxl.sop.nodes import projects_indexed
 
 
 def issues(ctx) -> pd.DataFrame:
@@ -24,7 +24,7 @@ def issues(ctx) -> pd.DataFrame:
 
 def _issues(ctx) -> pd.DataFrame:
     frame = ctx.ledger.frames["issues"]
-    projects = projects_by_id(ctx.ledger).set_index("project_id")
+    projects = projects_indexed(ctx)
     out = frame[frame["project_id"].isin(projects.index)].copy()
     out["_index"] = out.index
     out["_am"] = out["project_id"].map(projects["account_manager"])

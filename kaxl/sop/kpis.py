@@ -55,8 +55,7 @@ KPI_MODULES: tuple[str, ...] = ("kaxl.sop.aftersale_kpis", "kaxl.sop.field_kpis"
 
 def portfolio_kpis(ctx: Any, projects: pd.DataFrame, receivables: pd.DataFrame) -> dict[str, Any]:
     """Every KPI of SPEC §4 (and of :data:`KPI_MODULES`) over the whole portfolio."""
-    facts = _facts(ctx, _projects(ctx, projects), _receivables(ctx, receivables), _nodes(ctx))
-    out = _kpis(ctx, *facts)
+    out = _kpis(ctx, *_inputs(ctx, projects, receivables)[3:])
     margin = float(ctx.settings.get("amber_margin", 0.10))
     for kpi in _ratio_kpis(ctx, projects):
         rows = kpi.rows.drop_duplicates("key")
@@ -71,8 +70,11 @@ def _ratio_kpis(ctx: Any, projects: pd.DataFrame) -> list[RatioKpi]:
 
 
 def _ratio(kpi: RatioKpi, rows: pd.DataFrame, margin: float) -> dict[str, Any]:
-    denominator = float(rows["denominator"].sum())
-    value = float(rows["numerator"].sum()) / denominator if denominator > 0 else None
+    return _ratio_of(kpi, float(rows["numerator"].sum()), float(rows["denominator"].sum()), margin)
+
+
+def _ratio_of(kpi: RatioKpi, numerator: float, denominator: float, margin: float) -> dict[str, Any]:
+    value = numerator / denominator if denominator > 0 else None
     return {"value": value, "target": round(kpi.target, 4),
             "status": status_for(value, kpi.target, margin, kpi.higher_is_better), "unit": kpi.unit,
             "label_zh": kpi.label_zh, "label_en": kpi.label_en, "higher_is_better": kpi.higher_is_better}
@@ -85,10 +87,7 @@ def kpis_by_manager(ctx: Any, projects: pd.DataFrame, receivables: pd.DataFrame)
     manager's KPIs are then the very same :func:`_kpis` over that manager's slice of the
     arrays — hundreds of managers cost one pass, not one pandas pipeline each.
     """
-    projects = _projects(ctx, projects)
-    receivables = _receivables(ctx, receivables)
-    nodes = _nodes(ctx)
-    p_facts, r_facts, n_facts = _facts(ctx, projects, receivables, nodes)
+    projects, receivables, nodes, p_facts, r_facts, n_facts = _inputs(ctx, projects, receivables)
     manager_of = projects.set_index("project_id")["account_manager"]
     p_groups = _groups(projects["account_manager"])
     r_groups = _groups(receivables["project_id"].map(manager_of))
@@ -100,20 +99,52 @@ def kpis_by_manager(ctx: Any, projects: pd.DataFrame, receivables: pd.DataFrame)
                              _take(n_facts, n_groups.get(manager, empty)) if n_facts is not None else None)
     margin = float(ctx.settings.get("amber_margin", 0.10))
     for kpi in _ratio_kpis(ctx, projects):
-        by_manager = dict(iter(kpi.rows.drop_duplicates(["key", "account_manager"]).groupby("account_manager")))
+        sums = _sums_by_manager(kpi.rows.drop_duplicates(["key", "account_manager"]))
         for manager in out:
-            rows = by_manager.get(manager, kpi.rows.iloc[0:0])
-            out[manager][kpi.name] = _ratio(kpi, rows, margin)
+            out[manager][kpi.name] = _ratio_of(kpi, *sums.get(manager, (0.0, 0.0)), margin)
     return out
+
+
+def _sums_by_manager(rows: pd.DataFrame) -> dict[Any, tuple[float, float]]:
+    """manager → (Σ numerator, Σ denominator) of their rows, NaN counted as 0 like ``Series.sum``.
+
+    Each manager's values are summed as one contiguous array in frame order (what a Series.sum
+    of that manager's rows adds, so the same float), but without a pandas Series per manager
+    and KPI: hundreds of managers × every ratio KPI made that the check's largest KPI cost.
+    """
+    codes, managers = pd.factorize(rows["account_manager"])  # NaN → -1: no manager, not counted
+    if not len(managers):
+        return {}
+    numerator = _summable(rows["numerator"])
+    denominator = _summable(rows["denominator"])
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(managers) + 1))
+    numerator, denominator = numerator[order], denominator[order]
+    return {manager: (float(numerator[bounds[i]:bounds[i + 1]].sum()), float(denominator[bounds[i]:bounds[i + 1]].sum()))
+            for i, manager in enumerate(managers)}
+
+
+def _summable(values: pd.Series) -> np.ndarray:
+    """The column as floats with missing values as 0 (how ``Series.sum`` skips them)."""
+    array = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return np.where(np.isnan(array), 0.0, array)
 
 
 def _groups(by: pd.Series) -> dict[str, np.ndarray]:
     """Row positions (in frame order) per non-blank manager name."""
-    keep = (by.notna() & by.astype(str).str.strip().ne("")).to_numpy(dtype=bool)
+    # names read once per distinct value (a manager owns hundreds of rows), not once per row
+    value_codes, values = pd.factorize(by.to_numpy(dtype=object))  # blank (NaN/None) → -1
+    text = np.array([str(value) for value in values], dtype=object)
+    named = np.array([bool(name.strip()) for name in text], dtype=bool)
+    name_codes, names = pd.factorize(text[named], sort=True)
+    code_of = np.full(len(values) + 1, -1, dtype=np.int64)  # the last slot: value code -1
+    code_of[np.flatnonzero(named)] = name_codes
+    row_codes = code_of[value_codes]
+    keep = row_codes >= 0
     if not keep.any():
         return {}
     positions = np.flatnonzero(keep)
-    codes, names = pd.factorize(by.to_numpy(dtype=object)[keep].astype(str), sort=True)
+    codes = row_codes[keep]
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
     return {str(name): positions[order[bounds[i]:bounds[i + 1]]] for i, name in enumerate(names)}
@@ -124,6 +155,19 @@ def _take(facts: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarra
 
 
 # ------------------------------------------------------------------------------------ inputs
+
+
+def _inputs(ctx: Any, projects: pd.DataFrame | None, receivables: pd.DataFrame | None) -> tuple:
+    """(projects, receivables, nodes, project facts, receivable facts, node facts), typed once
+    for the portfolio KPIs and the per-manager ones: the check passes both the same frames, and
+    the cache holds them so the very same objects are asked about, never a look-alike."""
+    cached = ctx.cache.get("kpis:inputs")
+    if cached is not None and cached[0] is projects and cached[1] is receivables:
+        return cached[2]
+    typed = (_projects(ctx, projects), _receivables(ctx, receivables), _nodes(ctx))
+    value = (*typed, *_facts(ctx, *typed))
+    ctx.cache["kpis:inputs"] = (projects, receivables, value)
+    return value
 
 
 def _projects(ctx: Any, projects: pd.DataFrame | None) -> pd.DataFrame:

@@ -46,6 +46,17 @@ def projects_by_id(ledger) -> pd.DataFrame:
     return projects
 
 
+def project_rows(ctx) -> pd.DataFrame:
+    """:func:`projects_by_id` of the run's ledger, built once per run (shared: never assign into
+    it; select, filter or copy it first)."""
+    return ctx.shared("projects_by_id", lambda ctx: projects_by_id(ctx.ledger))
+
+
+def projects_indexed(ctx) -> pd.DataFrame:
+    """:func:`project_rows` indexed by project_id, built once per run (shared, read-only too)."""
+    return ctx.shared("projects_by_id:indexed", lambda ctx: project_rows(ctx).set_index("project_id"))
+
+
 def first_rows(frame: pd.DataFrame, key: str = "project_id") -> pd.DataFrame:
     """One row per project id (the first), keeping the original row label in ``_index``."""
     out = frame[frame[key].notna()].copy()
@@ -60,7 +71,7 @@ def node_table(ctx) -> pd.DataFrame:
 
 def _build(ctx) -> pd.DataFrame:
     ledger, settings, cal = ctx.ledger, ctx.settings, ctx.calendar
-    projects = projects_by_id(ledger)
+    projects = project_rows(ctx)
     base = projects[["project_id", "status", "stage", "stage_no", "lead_date", "_pindex"]]
     initiation = first_rows(ledger.frames["initiation"])
     bids = first_rows(ledger.frames["bids"])

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kaxl.sop.nodes import first_rows, projects_by_id
+from kaxl.sop.nodes import first_rows, project_rows
 
 KP_ROLES = ("decision_maker", "economic_buyer", "technical_evaluator")
 
@@ -27,7 +27,7 @@ def qualification(ctx) -> pd.DataFrame:
 
 def _qualification(ctx) -> pd.DataFrame:
     s = ctx.settings
-    projects = projects_by_id(ctx.ledger)[["project_id", "lead_date", "strategic"]]
+    projects = project_rows(ctx)[["project_id", "lead_date", "strategic"]]
     form = first_rows(ctx.ledger.frames["initiation"])
     table = projects.merge(form.drop(columns=["_src", "_row", "_index"]), on="project_id", how="left")
     status = table["budget_status"]
@@ -63,5 +63,5 @@ def coverage(ctx) -> pd.Series:
     fresh = contact.notna() & ((as_of - contact).dt.days <= int(ctx.settings.stakeholder_contact_days))
     covered = stakeholders[fresh & stakeholders["role"].isin(KP_ROLES)]
     counts = covered.groupby("project_id")["role"].nunique()
-    projects = projects_by_id(ctx.ledger)["project_id"]
+    projects = project_rows(ctx)["project_id"]
     return (counts.reindex(projects).fillna(0) / len(KP_ROLES)).round(4)

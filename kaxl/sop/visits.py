@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kaxl.sop.nodes import projects_by_id
+from kaxl.sop.nodes import project_rows, projects_indexed
 
 CADENCE_COLUMNS = ["project_id", "customer", "account_manager", "watched", "met", "last_in_person", "due_date",
                    "next_in_person", "_pindex"]
@@ -25,7 +25,11 @@ CADENCE_COLUMNS = ["project_id", "customer", "account_manager", "watched", "met"
 def customer_key(names: pd.Series) -> pd.Series:
     """The customer as compared across projects: trimmed, spaces dropped, case-folded."""
     text = names.astype(object).where(names.notna(), None)
-    return text.str.replace(r"\s+", "", regex=True).str.casefold()
+    # once per distinct name (a customer has many projects, a project many visits), then spread
+    codes, distinct = pd.factorize(text.to_numpy(dtype=object))  # blank → -1
+    keys = pd.Series(distinct, dtype=object).str.replace(r"\s+", "", regex=True).str.casefold()
+    spread = np.append(keys.to_numpy(dtype=object), None)[codes]  # code -1 → the None at the end
+    return pd.Series(spread, index=names.index, dtype=object, name=names.name)
 
 
 def lookup(keys: pd.Series, dates: pd.Series) -> pd.Series:
@@ -43,13 +47,20 @@ def visits(ctx) -> pd.DataFrame:
 
 def _visits(ctx) -> pd.DataFrame:
     frame = ctx.ledger.frames["visits"]
-    projects = projects_by_id(ctx.ledger).set_index("project_id")
-    out = frame[frame["project_id"].isin(projects.index)].copy()
+    projects = projects_indexed(ctx)
+    # one hash lookup of the visits' project ids, then every project column taken by position
+    at = projects.index.get_indexer(frame["project_id"])
+    known = at >= 0
+    out = frame[known].copy()
     out["_index"] = out.index
-    ids = out["project_id"]
-    out["_customer"] = customer_key(ids.map(projects["customer"]))
-    out["_status"] = ids.map(projects["status"])
-    out["_am"] = ids.map(projects["account_manager"])
+    at = at[known]
+
+    def take(column: str) -> pd.Series:  # dtype inferred from the values, as Series.map does
+        return pd.Series(projects[column].to_numpy(dtype=object)[at], index=out.index)
+
+    out["_customer"] = customer_key(take("customer"))
+    out["_status"] = take("status")
+    out["_am"] = take("account_manager")
     return out
 
 
@@ -64,7 +75,7 @@ def grade(ctx) -> pd.Series:
     """The grade the company works with, per project id: the typed tier, else the computed one."""
     from kaxl.sop.scoring import qualification
 
-    projects = projects_by_id(ctx.ledger).set_index("project_id")
+    projects = projects_indexed(ctx)
     computed = qualification(ctx).set_index("project_id")["grade"]
     return projects["tier"].where(projects["tier"].notna(), computed.reindex(projects.index))
 
@@ -77,7 +88,7 @@ def cadence(ctx) -> pd.DataFrame:
 
 
 def _cadence(ctx) -> pd.DataFrame:
-    projects = projects_by_id(ctx.ledger)
+    projects = project_rows(ctx)
     as_of = pd.Timestamp(ctx.as_of)
     days = int(ctx.settings.visit_cadence_days)
     files = tracking_files(ctx)

@@ -13,37 +13,40 @@ from typing import Any
 import pandas as pd
 
 from kaxl.contract.columns import ROLE_COLUMNS
-from kaxl.contract.findings import Finding, make
+from kaxl.contract.findings import Finding
+from kaxl.contract.rules import rule
 from kaxl.sop.engine import RuleContext, RuleOutput, Upcoming
 from kaxl.sop.installments import days_en, locator, rows_of
-from kaxl.sop.nodes import label, node_table, projects_by_id
+from kaxl.sop.nodes import label, node_table, project_rows
 
 LIVE = frozenset({"active"})  # SPEC §2: rules about nodes not yet done fire for active projects
 # After signing, a won project is still being delivered: its contract nodes are still owed.
 LIVE_AFTER_SIGNING = frozenset({"active", "won"})
 
 
-def people(ctx: RuleContext) -> dict[str, dict[str, str | None]]:
-    """project_id → {role: name} for every role of ``ROLE_COLUMNS`` (a blank cell falls back to
-    the AM); a plain dict because rules look owners up once per finding and pandas scalar access
-    is slow."""
+def owners(ctx: RuleContext, role: str) -> dict[Any, str | None]:
+    """project_id → the person in the column of ``role`` (``ROLE_COLUMNS``), a blank cell falling
+    back to the AM; built once per role per run, as a plain dict because rules look owners up
+    once per finding and pandas scalar access is slow."""
 
-    def build(ctx: RuleContext) -> dict[str, dict[str, str | None]]:
-        projects = projects_by_id(ctx.ledger)
-        roles = list(ROLE_COLUMNS)
-        columns = [projects[ROLE_COLUMNS[role]].to_numpy(dtype=object) for role in roles]
-        out: dict[str, dict[str, str | None]] = {}
-        for pid, *names in zip(projects["project_id"], *columns):
-            am = names[0] if isinstance(names[0], str) else None
-            out[pid] = {role: name if isinstance(name, str) else am for role, name in zip(roles, names)}
-        return out
+    def build(ctx: RuleContext) -> dict[Any, str | None]:
+        projects = project_rows(ctx)
+        am = [name if isinstance(name, str) else None for name in projects["account_manager"].to_numpy(dtype=object)]
+        column = ROLE_COLUMNS[role]
+        if column == "account_manager":
+            names = am
+        else:
+            names = [name if isinstance(name, str) else fallback
+                     for name, fallback in zip(projects[column].to_numpy(dtype=object), am)]
+        return dict(zip(projects["project_id"].to_numpy(dtype=object), names))
 
-    return ctx.shared("people", build)
+    return ctx.shared(f"owners:{role}", build)
 
 
 def owner(ctx: RuleContext, project_id: Any, role: str) -> str | None:
-    names = people(ctx).get(project_id) if isinstance(project_id, str) else None
-    return names.get(role) if names else None
+    if not isinstance(project_id, str) or role not in ROLE_COLUMNS:
+        return None
+    return owners(ctx, role).get(project_id)
 
 
 def where(ctx: RuleContext, key: str, index: Any, column: str | None) -> dict[str, Any]:
@@ -51,8 +54,8 @@ def where(ctx: RuleContext, key: str, index: Any, column: str | None) -> dict[st
     (frames have a RangeIndex, so the label is the position in the cached arrays)."""
 
     def build(ctx: RuleContext) -> tuple[Any, Any, Any]:
-        frame = ctx.ledger.frames[key]
-        return frame["_src"].to_numpy(), frame["_row"].to_numpy(), locator(ctx.ledger, key)
+        frame = ctx.ledger.frames[key]  # Python lists: an item is a plain int, no numpy scalar per finding
+        return frame["_src"].to_numpy().tolist(), frame["_row"].to_numpy().tolist(), locator(ctx.ledger, key)
 
     src, row, finder = ctx.shared(f"where:{key}", build)
     position = int(index)
@@ -60,20 +63,23 @@ def where(ctx: RuleContext, key: str, index: Any, column: str | None) -> dict[st
 
 
 def iso(value: Any) -> str:
+    if type(value) is pd.Timestamp:  # what rows_of gives: no new Timestamp per message
+        return value.date().isoformat()
     return pd.Timestamp(value).date().isoformat()
 
 
 def as_date(value: Any) -> dt.date | None:
+    if type(value) is pd.Timestamp:
+        return value.date()
     return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
 
 def finding(ctx: RuleContext, rule_id: str, zh: str, en: str, *, key: str, index: Any, column: str | None,
             project_id: Any, role: str | None = None, owner_name: str | None = None, **fields: Any) -> Finding:
-    from kaxl.contract.rules import rule
-
-    role = role or rule(rule_id).owner_role
-    return make(rule_id, zh, en, **where(ctx, key, index, column), project_id=project_id,
-                owner_role=role, owner=owner_name or owner(ctx, project_id, role), **fields)
+    meta = rule(rule_id)  # what make() would look up again: severity and default owner role
+    role = role or meta.owner_role
+    return Finding(rule_id, fields.pop("severity", meta.severity), zh, en, **where(ctx, key, index, column),
+                   project_id=project_id, owner_role=role, owner=owner_name or owner(ctx, project_id, role), **fields)
 
 
 # ------------------------------------------------------------------------------ deadline rules
@@ -95,7 +101,8 @@ def deadline_rule(ctx: RuleContext, rule_id: str, node: str, rule_zh: str, rule_
     live = set(live)
     name_zh, name_en = label(node, "zh"), label(node, "en")
     late = nodes[nodes["on_time"].eq(False).fillna(False).astype(bool)]
-    for row in rows_of(late):
+    for row in rows_of(late, ("late_workdays", "due_date", "done_date", "_sheet", "_index", "_done_col",
+                              "project_id", "contract_id")):
         days = int(row['late_workdays']) if pd.notna(row['late_workdays']) else None
         late_zh = f"，晚 {days} 个工作日" if days is not None else ""
         late_en = f", {days_en(days).replace('day', 'working day')} late" if days is not None else " (late)"
@@ -107,7 +114,8 @@ def deadline_rule(ctx: RuleContext, rule_id: str, node: str, rule_zh: str, rule_
             key=row['_sheet'], index=row['_index'], column=row['_done_col'], project_id=row['project_id'],
             due_date=as_date(row['due_date']), days=days, contract_id=row['contract_id'], node_state="late"))
     pending = nodes[nodes["done_date"].isna() & nodes["status"].isin(live)]
-    for row in rows_of(pending):
+    for row in rows_of(pending, ("due_date", "_sheet", "_index", "_done_col", "project_id", "contract_id",
+                                 "owner_role")):
         due = as_date(row['due_date'])
         if row['due_date'] < as_of:
             days = ctx.calendar.workdays_between(due, ctx.as_of)

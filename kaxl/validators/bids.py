@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from kaxl.sop.engine import RuleContext, RuleOutput
 from kaxl.sop.installments import rows_of, yuan
-from kaxl.sop.nodes import first_rows, projects_by_id
+from kaxl.sop.nodes import first_rows, project_rows
 from kaxl.sop.scoring import qualification
 from kaxl.validators._common import deadline_rule, finding
 
@@ -31,7 +31,7 @@ def run(ctx: RuleContext) -> RuleOutput:
 
 def _terms(ctx: RuleContext) -> list:
     s = ctx.settings
-    projects = projects_by_id(ctx.ledger)[["project_id", "tier"]]
+    projects = project_rows(ctx)[["project_id", "tier"]]
     grades = qualification(ctx)[["project_id", "grade"]]
     bids = first_rows(ctx.ledger.frames["bids"])
     table = bids.merge(projects, on="project_id", how="left").merge(grades, on="project_id", how="left")

@@ -53,7 +53,8 @@ def _advance(ctx: RuleContext, contracts) -> list:
 def _signoff(ctx: RuleContext, contracts) -> list:
     signed = contracts[contracts["signed_date"].notna()]
     findings = []
-    for row in rows_of(signed):
+    for row in rows_of(signed, ("legal_signoff", "finance_signoff", "signed_date", "contract_id", "_index",
+                                "project_id")):
         problems_zh, problems_en, column = [], [], None
         for key, zh, en in (("legal_signoff", "法务", "legal"), ("finance_signoff", "财务", "finance")):
             value = row[key]

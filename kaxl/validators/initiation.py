@@ -13,7 +13,7 @@ import pandas as pd
 from kaxl.contract.columns import STAGE_ORDER, sheet
 from kaxl.sop.engine import RuleContext, RuleOutput
 from kaxl.sop.installments import rows_of
-from kaxl.sop.nodes import first_rows, projects_by_id
+from kaxl.sop.nodes import first_rows, project_rows
 from kaxl.sop.scoring import qualification
 from kaxl.validators._common import LIVE, deadline_rule, finding, iso
 
@@ -27,7 +27,7 @@ def run(ctx: RuleContext) -> RuleOutput:
         ctx, "INI-001", "initiation_form", f"线索后{days}个工作日内", f"{days} working days after the lead",
         "请销售经理尽快补齐立项表（BANT + 战略匹配）并登记日期。",
         "The account manager should complete the initiation form (BANT + strategy fit) and date it.")
-    projects = projects_by_id(ctx.ledger)
+    projects = project_rows(ctx)
     form = first_rows(ctx.ledger.frames["initiation"])
     table = projects.merge(form.drop(columns=["_src", "_row"]), on="project_id", how="left", suffixes=("", "_form"))
     past = table["stage_no"].gt(PAST_INITIATION).fillna(False).astype(bool)
@@ -43,10 +43,11 @@ def _bant(ctx: RuleContext, table: pd.DataFrame) -> list:
     spec = sheet("initiation")
     findings = []
     missing = pd.DataFrame({c: table[c].isna() for c in BANT})
-    for row, gaps in zip(rows_of(table), missing.itertuples(index=False)):
+    gappy = missing.any(axis=1).to_numpy()  # a complete BANT has nothing to say
+    table, missing = table[gappy], missing[gappy]
+    for row, gaps in zip(rows_of(table, ("stage", "_index", "_pindex", "project_id")),
+                         missing.itertuples(index=False)):
         absent = [c for c, gap in zip(BANT, gaps) if gap]
-        if not absent:
-            continue
         names_zh = "、".join(spec.column(c).zh for c in absent)
         names_en = ", ".join(spec.column(c).en.lower() for c in absent)
         has_form = row["_index"] is not None
@@ -65,7 +66,7 @@ def _review(ctx: RuleContext, table: pd.DataFrame) -> list:
     live = table["status"].isin(LIVE)
     no_review = table["review_date"].isna() & live
     rejected = table["review_result"].eq("reject").fillna(False).astype(bool)
-    for row in rows_of(table[no_review | rejected]):
+    for row in rows_of(table[no_review | rejected], ("_index", "_pindex", "project_id", "stage", "review_result")):
         has_form = row["_index"] is not None
         if row["review_result"] == "reject":
             zh = f"立项评审结论为“不通过”，但项目已推进到「{_stage_zh(row['stage'])}」。请重新评审或调整项目阶段。"
@@ -132,7 +133,7 @@ def _tier(ctx: RuleContext, projects: pd.DataFrame) -> list:
         f"Tier is typed as {row['tier']} but the initiation form computes {row['_computed']} "
         f"(qualification {row['_score']:g}). Confirm the tier or complete the form.",
         key="projects", index=row["_pindex"], column="tier", project_id=row["project_id"])
-        for row in rows_of(differs)]
+        for row in rows_of(differs, ("tier", "_computed", "_score", "_pindex", "project_id"))]
 
 
 def _stage_zh(stage: object) -> str:

@@ -16,7 +16,7 @@ import pandas as pd
 from kaxl.contract.columns import STAGE_ORDER
 from kaxl.sop.engine import RuleContext, RuleOutput, Upcoming
 from kaxl.sop.installments import days_en, rows_of
-from kaxl.sop.nodes import projects_by_id
+from kaxl.sop.nodes import projects_indexed
 from kaxl.validators._common import LIVE, as_date, finding, iso, owner, where
 
 NEEDS = ("leads",)
@@ -27,7 +27,7 @@ def run(ctx: RuleContext) -> RuleOutput:
     leads = ctx.ledger.frames["leads"].copy()
     if leads.empty:
         return output
-    projects = projects_by_id(ctx.ledger).set_index("project_id")
+    projects = projects_indexed(ctx)
     leads["_index"] = leads.index
     known = leads["project_id"].isin(projects.index)
     # the project a finding is about: only one that exists (an unknown id is SCH-007's business)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from kaxl.sop.engine import RuleContext, RuleOutput
 from kaxl.sop.installments import rows_of, yuan
-from kaxl.sop.nodes import projects_by_id
+from kaxl.sop.nodes import project_rows
 from kaxl.validators._common import finding
 
 
@@ -19,7 +19,7 @@ def run(ctx: RuleContext) -> RuleOutput:
     floor = float(ctx.settings.ka_min_amount or 0)
     if floor <= 0:
         return output
-    projects = projects_by_id(ctx.ledger)
+    projects = project_rows(ctx)
     strategic = projects["strategic"].fillna(False).astype(bool)
     small = projects[projects["estimated_amount"].lt(floor).fillna(False).astype(bool) & ~strategic]
     for row in rows_of(small):

@@ -8,7 +8,7 @@ import pandas as pd
 
 from kaxl.sop.engine import RuleContext, RuleOutput
 from kaxl.sop.installments import rows_of
-from kaxl.sop.nodes import projects_by_id
+from kaxl.sop.nodes import project_rows
 from kaxl.validators._common import finding, iso
 
 
@@ -22,7 +22,7 @@ def run(ctx: RuleContext) -> RuleOutput:
                        & ((contracts["end_date"] - as_of).dt.days <= window)]
     if ending.empty:
         return output
-    projects = projects_by_id(ctx.ledger)
+    projects = project_rows(ctx)
     ending = ending.merge(projects[["project_id", "customer"]], on="project_id", how="left")
     candidates = projects[projects["status"].isin(("active", "won"))][["project_id", "customer", "lead_date"]]
     pairs = ending.merge(candidates, on="customer", suffixes=("", "_new"))

@@ -15,16 +15,18 @@ from kaxl.contract.columns import STAGE_ORDER
 from kaxl.sop.contact import effective_last_contact
 from kaxl.sop.engine import RuleContext, RuleOutput, Upcoming
 from kaxl.sop.installments import rows_of
-from kaxl.sop.nodes import projects_by_id
+from kaxl.sop.nodes import project_rows
 from kaxl.validators._common import LIVE, finding, iso, owner, where
 
 KP_ROLES = ("decision_maker", "economic_buyer")
 UPCOMING_DAYS = 7
+# What the STK-002 messages read (rows_of converts only these).
+COLD = ("project_id", "name", "owner", "account_manager", "last_contact", "_contact", "_since", "_index")
 
 
 def run(ctx: RuleContext) -> RuleOutput:
     output = RuleOutput()
-    projects = projects_by_id(ctx.ledger)
+    projects = project_rows(ctx)
     stakeholders = ctx.ledger.frames["stakeholders"].copy()
     stakeholders["_index"] = stakeholders.index
     stakeholders["_contact"] = effective_last_contact(ctx)
@@ -41,7 +43,8 @@ def _map(ctx: RuleContext, live: pd.DataFrame, stakeholders: pd.DataFrame) -> li
     mapped = set(stakeholders["project_id"].dropna())
     deciders = set(stakeholders.loc[stakeholders["role"] == "decision_maker", "project_id"].dropna())
     findings = []
-    for row in rows_of(past):
+    unmapped = ~past["project_id"].isin(mapped) | ~past["project_id"].isin(deciders)
+    for row in rows_of(past[unmapped], ("project_id", "_pindex")):
         pid = row["project_id"]
         if pid not in mapped:
             zh = "项目已过立项阶段，但干系人地图中没有任何人。请销售经理补充客户方干系人（决策者、预算审批、技术评估等）。"
@@ -62,7 +65,7 @@ def _cold(ctx: RuleContext, joined: pd.DataFrame, output: RuleOutput) -> None:
     kps = joined[is_kp]
     since = (pd.Timestamp(ctx.as_of) - kps["_contact"]).dt.days
     cold = kps[since.isna() | (since > limit)]
-    for row in rows_of(cold.assign(_since=since.loc[cold.index])):
+    for row in rows_of(cold.assign(_since=since.loc[cold.index]), COLD):
         person = row["owner"] or row["account_manager"]
         name = row["name"] or "?"
         if row["_since"] is None:
@@ -81,7 +84,7 @@ def _cold(ctx: RuleContext, joined: pd.DataFrame, output: RuleOutput) -> None:
                                        column="last_contact", project_id=row["project_id"], owner_name=person,
                                        due_date=due, days=days))
     soon = kps[since.notna() & (since <= limit) & (since > limit - UPCOMING_DAYS)]
-    for row in rows_of(soon.assign(_since=since.loc[soon.index])):
+    for row in rows_of(soon.assign(_since=since.loc[soon.index]), COLD):
         due = (row["_contact"] + pd.Timedelta(days=limit)).date()
         ahead = limit - int(row["_since"])
         person = row["owner"] or row["account_manager"]
@@ -106,7 +109,7 @@ def _opponents(ctx: RuleContext, joined: pd.DataFrame) -> list:
     covered = set(answered["project_id"].dropna())
     strong = joined[joined["attitude"].eq("opponent") & joined["influence"].ge(4).fillna(False).astype(bool)]
     findings = []
-    for row in rows_of(strong[~strong["project_id"].isin(covered)]):
+    for row in rows_of(strong[~strong["project_id"].isin(covered)], ("name", "influence", "_index", "project_id")):
         findings.append(finding(
             ctx, "STK-003",
             f"{row['name']}（影响力 {row['influence']}）持反对态度，但该项目没有登记带应对措施的风险。请在「风险登记」中登记并写明应对措施。",
