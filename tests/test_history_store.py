@@ -192,9 +192,10 @@ def test_migrating_a_first_version_store_keeps_its_data(store_url):
             # a second week: id-1 fixed, id-3 new, P1 still bidding, P2 new
             conn.execute(sa.text("INSERT INTO snapshots (ledger_set_id, as_of, created_at, files, kaxl_version) "
                                  "VALUES (1, :d, :t, 'a.xlsx', '0.0.9')"), {"d": dt.date(2026, 11, 9), "t": now})
-            for seq, identity in enumerate(("id-0", "id-2", "id-3")):
+            for seq, (identity, severity) in enumerate((("id-0", "error"), ("id-2", "error"), ("id-3", "error"),
+                                                        ("id-0", "warning"))):  # id-0 twice: one open problem
                 conn.execute(sa.text("INSERT INTO findings (snapshot_id, seq, identity, rule, severity, project_id) "
-                                     "VALUES (2, :s, :i, 'PAY-003', 'error', 'P1')"), {"s": seq, "i": identity})
+                                     "VALUES (2, :s, :i, 'PAY-003', :v, 'P1')"), {"s": seq, "i": identity, "v": severity})
             for project in ("P1", "P2"):
                 conn.execute(sa.text("INSERT INTO projects (snapshot_id, project_id, stage) VALUES (2, :p, 'bidding')"),
                              {"p": project})
@@ -203,11 +204,11 @@ def test_migrating_a_first_version_store_keeps_its_data(store_url):
     finally:
         engine.dispose()
     with open_store(store_url) as store:
-        assert _revision(store.engine) == known_revisions()[-1] == "0004"
+        assert _revision(store.engine) == known_revisions()[-1] == "0005"
         history = store.load_history(SET, until=dt.date(2026, 11, 2))
         assert history.findings["identity"].tolist() == ["id-0", "id-1", "id-2"]
         seen, since = store.snapshot_ages(SET, dt.date(2026, 11, 9))  # computed by the migration
-        assert seen == [dt.date(2026, 11, 2), dt.date(2026, 11, 2), dt.date(2026, 11, 9)]
+        assert seen == [dt.date(2026, 11, 2), dt.date(2026, 11, 2), dt.date(2026, 11, 9), dt.date(2026, 11, 2)]
         assert since == {"P1": dt.date(2026, 11, 2), "P2": dt.date(2026, 11, 9)}
         assert history.projects.iloc[0]["expected_close"] == pd.Timestamp("2026-12-01")
         assert history.kpis.iloc[0]["value"] == 0.5
@@ -215,8 +216,15 @@ def test_migrating_a_first_version_store_keeps_its_data(store_url):
             counts = conn.execute(sa.select(schema.snapshots.c.error_count, schema.snapshots.c.warning_count,
                                             schema.snapshots.c.info_count).order_by(schema.snapshots.c.as_of)).all()
             assert tuple(counts[0]) == (2, 1, 0)
+            assert tuple(counts[1]) == (3, 1, 0)
+            s = schema.snapshots
+            distinct = conn.execute(sa.select(s.c.error_identities, s.c.warning_identities, s.c.info_identities)
+                                    .order_by(s.c.as_of)).all()  # counted by the migration, each identity once
+            assert [tuple(r) for r in distinct] == [(2, 1, 0), (3, 0, 0)]
             indexes = {i["name"] for i in sa.inspect(conn).get_indexes("findings")}
             assert "ix_findings_identity" in indexes
+        trend = store.load_trend(SET, [dt.date(2026, 11, 2), dt.date(2026, 11, 9)])
+        assert trend.severity_counts.to_numpy().tolist() == [[2, 1, 0], [3, 0, 0]]
 
 
 @pytest.mark.parametrize("content", [b"this is not a database, just text\n" * 40, b"SQLite format 2\x00" + b"\x00" * 2000])

@@ -156,3 +156,75 @@ def test_fixed_then_broken_again_counts_from_its_return(weeks, tmp_path):
     ages = dict(zip(finding_identities(run), run.history.finding_ages.itertuples(index=False)))
     assert ages[FIXED_W2].first_seen.date() == WEEKS[2] and ages[FIXED_W2].weeks_open == 0
     assert ages[OLD].first_seen.date() == WEEKS[0] and ages[OLD].weeks_open == 2
+
+
+def test_the_summary_reads_only_what_its_trend_tab_shows(weeks, store_url, tmp_path):
+    """`kaxl summary` reads the trend's history (no findings rows, the stored per-severity counts,
+    older weeks' projects narrowed): each week gives exactly the views and the tab of the whole
+    stored history."""
+    from kaxl.history.recording import with_history
+
+    edited, _ = weeks
+    choice = StoreChoice(store_url, tmp_path, "test")
+    for week, result in enumerate(edited, 1):
+        trend = record_run(result, choice, read="trend")
+        with open_store(store_url) as store:
+            full = with_history(result, store.load_history("台账.xlsx"))
+        a, b = full.history, trend.history
+        assert b.findings.empty and b.severity_counts is not None and a.dates == b.dates
+        assert len(b.projects) < len(a.projects) or week <= 2  # the weeks before the last two: narrowed
+        ta, tb = kpi_trend(a), kpi_trend(b)
+        pd.testing.assert_frame_equal(ta.values, tb.values)
+        pd.testing.assert_frame_equal(ta.targets, tb.targets)
+        pd.testing.assert_frame_equal(findings_by_severity(a), findings_by_severity(b))
+        pd.testing.assert_frame_equal(time_in_stage(a).per_stage, time_in_stage(b).per_stage)
+        pd.testing.assert_frame_equal(time_in_stage(a).slowest, time_in_stage(b).slowest)
+        wa, wb = waterfall(a), waterfall(b)
+        assert (wa.start, wa.parts, wa.counts, wa.end) == (wb.start, wb.parts, wb.counts, wb.end)
+        pd.testing.assert_frame_equal(wa.projects, wb.projects)
+        pd.testing.assert_frame_equal(wa.pushed, wb.pushed)
+        pd.testing.assert_frame_equal(stage_matrix(a).moves, stage_matrix(b).moves)
+        assert full.projects.equals(trend.projects)  # days_in_stage from the store, either way
+        tabs = []
+        for name, run in (("full", full), ("trend", trend)):
+            out = write_summary(run, tmp_path / f"{name}.xlsx", generated_at=dt.datetime(2026, 12, 7, 9))
+            tabs.append(CalamineWorkbook.from_path(str(out)).get_sheet_by_name("趋势 Trend").to_python())
+        assert tabs[0] == tabs[1]
+
+
+def test_the_digest_reads_only_what_its_views_use(weeks, store_url, tmp_path):
+    """`kaxl digest` reads the older weeks narrowed (identity and owners, push dates): every
+    recipient's digest is exactly the one built from the whole stored history."""
+    from kaxl.history.recording import with_history
+
+    edited, _ = weeks
+    choice = StoreChoice(store_url, tmp_path, "test")
+    for week, result in enumerate(edited, 1):
+        run = record_run(result, choice, read="full")
+        with open_store(store_url) as store:
+            whole = with_history(result, store.load_history("台账.xlsx"))
+        assert run.history.dates == whole.history.dates
+        narrowed = run.history.findings[run.history.findings["as_of"].lt(run.history.dates[-2])] if week > 2 else None
+        assert narrowed is None or narrowed["message_en"].isna().all() and narrowed["rule"].isna().all()
+        roles = set()
+        for ours, theirs in zip(plan(run), plan(whole), strict=True):
+            assert ours.recipient.name == theirs.recipient.name
+            assert ours.sections == theirs.sections, ours.recipient.name
+            roles.add(ours.recipient.role)
+        assert {"management", "sales_director"} <= roles
+
+
+def test_the_ages_a_write_returns_are_the_ages_read_back(weeks, store_url):
+    """record_run takes first_seen / stage_since from the write instead of reading them back:
+    the same values, also for a week written between two others (which rechains the later one)."""
+    from kaxl.history.identity import snapshot_frames
+
+    edited, _ = weeks
+    with open_store(store_url) as store:
+        for result in (edited[0], edited[1], edited[3], edited[2], edited[2]):  # week 3 late, then rerun
+            written = store.write_snapshot_ages("台账.xlsx", snapshot_frames(result), files=["台账.xlsx"])
+            assert written == store.snapshot_ages("台账.xlsx", result.as_of)
+            assert len(written[0]) == len(result.findings) and written[1]
+        assert store.write_snapshot_ages("台账.xlsx", snapshot_frames(edited[2]), replace=False) is None
+        seen, _ = store.snapshot_ages("台账.xlsx", edited[3].as_of)
+        assert seen.count(WEEKS[0]) > 0  # the week after the late one was rechained, still from week 1

@@ -40,7 +40,7 @@ def command(ledgers: tuple[Path, ...], out: Path, as_of: str | None, history: st
                             "overwrites your ledger.", file=str(ledger))
     progress = stage_lines()
     result = check_files(list(ledgers), parse_as_of(as_of), progress)
-    result = keep_history(result, history, progress)
+    result = keep_history(result, history, progress, read="trend")  # what the trend tab shows
     from kaxl.reports.summary import write_summary
 
     if progress:

@@ -53,9 +53,12 @@ def record_run(result: Any, choice: StoreChoice, *, read: str = "full", ledger_s
     """Record ``result``'s snapshot in the configured store (replacing the one of the same ledger
     set and as-of, in one transaction) and return the result carrying its history.
 
-    ``read``: ``full`` (summary, digest: the views read the history back), ``ages`` (check --json:
-    only this snapshot's first_seen and stage_since, stored with it — no views), ``none``
-    (check's text, snapshot: record only, the result as it was).
+    ``read``: ``full`` (digest: what its since-last-week and pipeline views read —
+    :meth:`~kaxl.history.store.HistoryStore.load_digest`), ``trend`` (summary: what the
+    trend tab shows — the KPIs, the stored per-severity counts instead of the findings, the
+    projects' stage and expected close over the weeks and all of them for the last two),
+    ``ages`` (check --json: only this snapshot's first_seen and stage_since, stored with it — no
+    views), ``none`` (check's text, snapshot: record only, the result as it was).
     """
     from kaxl.history.identity import snapshot_frames
     from kaxl.history.store import ledger_set_key
@@ -63,20 +66,21 @@ def record_run(result: Any, choice: StoreChoice, *, read: str = "full", ledger_s
     key = ledger_set or ledger_set_key(result.ledger.files)
     frames = snapshot_frames(result)
     with open_choice(choice) as store:
-        store.write_snapshot(key, frames, files=result.ledger.files, now=now)
+        written = store.write_snapshot_ages(key, frames, files=result.ledger.files, now=now)
         if read == "none":
             return result
-        seen, since = store.snapshot_ages(key, result.as_of)
+        seen, since = written or store.snapshot_ages(key, result.as_of)
         history = History.empty()
-        if read == "full":  # the weeks the views see, the messages of the two they quote
+        if read in ("full", "trend"):  # the weeks the views see
             weeks = weekly_dates([d for d in store.snapshot_dates(key) if d <= result.as_of])
-            history = store.load_history(key, dates=weeks, messages_from=weeks[-2] if len(weeks) > 1 else None)
+            history = store.load_trend(key, weeks) if read == "trend" else store.load_digest(key, weeks)
     first_seen = pd.Series(pd.to_datetime(pd.Series(seen, dtype=object)), dtype="datetime64[ns]")
     ages = pd.DataFrame({"first_seen": first_seen,
                          "weeks_open": ((pd.Timestamp(result.as_of) - first_seen).dt.days // 7).astype("Int64")})
     weekly = weekly_view(history)
     return dataclasses.replace(result, projects=stage_days(result, since),
-                               history=RunHistory(weekly.findings, weekly.projects, weekly.kpis, ages))
+                               history=RunHistory(weekly.findings, weekly.projects, weekly.kpis,
+                                                  severity_counts=weekly.severity_counts, finding_ages=ages))
 
 
 def with_history(result: Any, history: History, *, identities: Sequence[str] | pd.Series | None = None) -> Any:
@@ -101,13 +105,14 @@ def with_history(result: Any, history: History, *, identities: Sequence[str] | p
     since = stage_since(history).drop_duplicates("project_id").set_index("project_id")["since"]
     weekly = weekly_view(history)
     return dataclasses.replace(result, projects=stage_days(result, since.to_dict()),
-                               history=RunHistory(weekly.findings, weekly.projects, weekly.kpis, ages))
+                               history=RunHistory(weekly.findings, weekly.projects, weekly.kpis,
+                                                  severity_counts=weekly.severity_counts, finding_ages=ages))
 
 
 def until(history: History, as_of: dt.date) -> History:
     """The snapshots as of ``as_of`` or earlier (a run for a past date compares with its past)."""
     day = pd.Timestamp(as_of)
-    return History(*(frame[frame["as_of"].le(day)] for frame in (history.findings, history.projects, history.kpis)))
+    return history.where_as_of(lambda as_of: as_of.le(day))
 
 
 def weekly_dates(dates: Sequence[Any]) -> list[Any]:
@@ -131,8 +136,7 @@ def weekly_view(history: History) -> History:
     keep = set(weekly_dates(dates))
     if len(keep) == len(dates):
         return history
-    return History(*(frame[frame["as_of"].isin(keep)].reset_index(drop=True)
-                     for frame in (history.findings, history.projects, history.kpis)))
+    return history.where_as_of(lambda as_of: as_of.isin(keep), reset_index=True)
 
 
 def stage_days(result: Any, since: dict[str, Any]) -> pd.DataFrame:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-HEAD = "0004"  # the newest revision in kaxl/history/migrations/versions
+HEAD = "0005"  # the newest revision in kaxl/history/migrations/versions
 
 metadata = sa.MetaData()
 
@@ -27,6 +27,9 @@ snapshots = sa.Table(
     sa.Column("error_count", sa.Integer, nullable=False, server_default="0"),
     sa.Column("warning_count", sa.Integer, nullable=False, server_default="0"),
     sa.Column("info_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("error_identities", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("warning_identities", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("info_identities", sa.Integer, nullable=False, server_default="0"),
     sa.UniqueConstraint("ledger_set_id", "as_of", name="uq_snapshots_set_as_of"),
 )
 

@@ -30,13 +30,23 @@ from sqlalchemy import event, exc
 import kaxl
 from kaxl.errors import KaxlError
 from kaxl.history import runs, schema
-from kaxl.history.frames import FINDING_COLUMNS, KPI_COLUMNS, PROJECT_COLUMNS, History
+from kaxl.history.frames import FINDING_COLUMNS, KPI_COLUMNS, PORTFOLIO, PROJECT_COLUMNS, History
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_HEADER = b"SQLite format 3\x00"
 DEFAULT_STORE_NAME = "kaxl-history.sqlite"
 _PG_MIGRATION_LOCK = 0x6B61786C  # "kaxl": one migrating process at a time per database
 _RETRIES = 5
+SEVERITIES = ("error", "warning", "info")
+TREND_PROJECT_COLUMNS = ["as_of", "project_id", "stage", "expected_close"]
+"""What the trend tab reads of a project in the weeks before the last two: its stage (time in
+stage) and expected close (times pushed); the waterfall and the stage matrix compare the last
+two weeks, read whole."""
+DIGEST_FINDING_COLUMNS = ["as_of", "identity", "owner", "account_manager"]
+"""What the digest reads of a finding in the weeks before the last two: since when it is open
+(its unbroken run, by identity) and whose it is (a director's team view keeps its members')."""
+DIGEST_PROJECT_COLUMNS = ["as_of", "project_id", "expected_close", "account_manager"]
+"""What the digest reads of a project before the last two weeks: its push count, by team."""
 
 
 class HistoryStoreError(KaxlError):
@@ -134,29 +144,42 @@ class HistoryStore:
         An existing snapshot of the same ledger set and as-of date is replaced, in the same
         transaction; with ``replace=False`` it is kept and False returned.
         """
+        return self.write_snapshot_ages(ledger_set, snapshot, files=files, replace=replace, now=now) is not None
+
+    def write_snapshot_ages(self, ledger_set: str, snapshot: History, *, files: Sequence[str] = (),
+                            replace: bool = True, now: dt.datetime | None = None
+                            ) -> tuple[list[dt.date | None], dict[str, dt.date]] | None:
+        """:meth:`write_snapshot`, returning what :meth:`snapshot_ages` would read back — the
+        findings' first_seen (in the check's order) and the projects' stage_since, as written —
+        or None when the snapshot was kept (``replace=False``). A run needs them right after
+        writing; reading them back was one more pass over the snapshot's rows."""
         dates = snapshot.dates
         if len(dates) != 1:
             raise ValueError(f"a snapshot has one as-of date, not {len(dates)}")
         as_of = dates[0].date()
         now = now or dt.datetime.now(dt.timezone.utc)
         counts = snapshot.findings["severity"].value_counts()
+        # what the trend tab counts: each identity once, with its first finding's severity
+        distinct = snapshot.findings.drop_duplicates("identity")["severity"].value_counts()
         head = {"as_of": as_of, "created_at": now, "files": "\n".join(Path(f).name for f in files),
                 "kaxl_version": kaxl.__version__,
-                **{f"{s}_count": int(counts.get(s, 0)) for s in ("error", "warning", "info")}}
+                **{f"{s}_count": int(counts.get(s, 0)) for s in SEVERITIES},
+                **{f"{s}_identities": int(distinct.get(s, 0)) for s in SEVERITIES}}
         rows = {schema.findings: _rows(snapshot.findings, FINDING_COLUMNS, seq=True),
                 schema.projects: _rows(snapshot.projects, PROJECT_COLUMNS),
                 schema.kpis: _rows(snapshot.kpis, KPI_COLUMNS, seq=True)}
         return self._retrying(lambda conn: self._write(conn, ledger_set, head, rows, replace, now))
 
     def _write(self, conn: sa.Connection, ledger_set: str, head: dict[str, Any],
-               rows: dict[sa.Table, dict[str, list[Any]]], replace: bool, now: dt.datetime) -> bool:
+               rows: dict[sa.Table, dict[str, list[Any]]], replace: bool, now: dt.datetime
+               ) -> tuple[list[dt.date | None], dict[str, dt.date]] | None:
         set_id = self._lock_ledger_set(conn, ledger_set, now)
         s = schema.snapshots
         existing = conn.execute(sa.select(s.c.id).where(s.c.ledger_set_id == set_id, s.c.as_of == head["as_of"])
                                 ).scalar()
         if existing is not None:
             if not replace:
-                return False
+                return None
             for table in schema.CHILDREN:
                 conn.execute(sa.delete(table).where(table.c.snapshot_id == existing))
             conn.execute(sa.delete(s).where(s.c.id == existing))
@@ -172,7 +195,8 @@ class HistoryStore:
             if table_rows and len(next(iter(table_rows.values()))):
                 _insert_many(conn, table, snapshot_id, table_rows)
         self._rechain(conn, set_id, snapshot_id, as_of)
-        return True
+        since = {project: day for project, day in zip(p.get("project_id", []), p["stage_since"]) if day is not None}
+        return list(f["first_seen"]), since
 
     def _rechain(self, conn: sa.Connection, set_id: int, snapshot_id: int, as_of: dt.date) -> None:
         """Carry first_seen / stage_since into the snapshots after a written one (a backfilled or
@@ -246,6 +270,58 @@ class HistoryStore:
 
         return self._reading(read)
 
+    def load_trend(self, ledger_set: str, dates: Sequence[dt.date]) -> History:
+        """What the summary's trend tab shows of the snapshots of ``dates`` (oldest first):
+
+        - the portfolio's KPIs (not each manager's: the tab charts the portfolio);
+        - the open findings per severity as the store counted them when it wrote each snapshot
+          (``severity_counts``), and no findings rows;
+        - the projects: whole for the last two dates (the waterfall and the stage matrix), and
+          before them only :data:`TREND_PROJECT_COLUMNS` of the projects active on the last date
+          — the only ones whose time in stage and push count the tab shows (each project's run
+          is its own rows', so the views give exactly what they give on the whole history).
+
+        Why: 12 weeks of a 20k-project ledger are 300k findings, 240k project and 130k KPI rows;
+        reading them back took longer than writing the summary.
+        """
+        dates = list(dates)
+        p, s, ls = schema.projects, schema.snapshots, schema.ledger_sets
+
+        def read(conn: sa.Connection) -> History:
+            latest = sa.select(s.c.id).join(ls, ls.c.id == s.c.ledger_set_id) \
+                .where(ls.c.key == ledger_set, s.c.as_of == dates[-1]).scalar_subquery() if dates else None
+            active = sa.select(p.c.project_id).where(p.c.snapshot_id == latest, p.c.status == "active")
+            projects = _older_then_recent(conn, p, PROJECT_COLUMNS, ledger_set, dates, TREND_PROJECT_COLUMNS,
+                                          where=[p.c.project_id.in_(active)])
+            kpis = _frame(conn, schema.kpis, KPI_COLUMNS, ledger_set, dates=dates,
+                          where=[schema.kpis.c.scope == PORTFOLIO])
+            findings = _typed(pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS}))
+            return History(findings, projects, kpis, severity_counts=_severity_counts(conn, ledger_set, dates))
+
+        return self._reading(read)
+
+    def load_digest(self, ledger_set: str, dates: Sequence[dt.date]) -> History:
+        """What the digest's 自上周以来 and pipeline sections read of the snapshots of ``dates``
+        (oldest first): the last two dates whole (what they compare and quote, messages
+        included), and before them only :data:`DIGEST_FINDING_COLUMNS` / :data:`DIGEST_PROJECT_COLUMNS`
+        (the other columns blank) and no KPIs; the open findings per severity for every date.
+
+        Why: the older weeks only say since when a finding is open (its identity, and whose it
+        is for a director's team) and how often a deal was pushed; 12 weeks of a 20k-project
+        ledger read whole were most of the digest's history cost.
+        """
+        dates = list(dates)
+        f, p, k = schema.findings, schema.projects, schema.kpis
+
+        def read(conn: sa.Connection) -> History:
+            return History(
+                _older_then_recent(conn, f, FINDING_COLUMNS, ledger_set, dates, DIGEST_FINDING_COLUMNS),
+                _older_then_recent(conn, p, PROJECT_COLUMNS, ledger_set, dates, DIGEST_PROJECT_COLUMNS),
+                _frame(conn, k, KPI_COLUMNS, ledger_set, dates=dates[-2:]),
+                severity_counts=_severity_counts(conn, ledger_set, dates))
+
+        return self._reading(read)
+
     def snapshot_ages(self, ledger_set: str, as_of: dt.date) -> tuple[list[dt.date | None], dict[str, dt.date]]:
         """One snapshot's findings' first_seen (in the check's order) and projects' stage_since:
         what ``--json`` needs, read without the rest of the history."""
@@ -291,8 +367,10 @@ def record_snapshot(store: HistoryStore, result: Any, ledger_set: str | None = N
 
 def _frame(conn: sa.Connection, table: sa.Table, columns: list[str], ledger_set: str,
            until: dt.date | None = None, dates: Sequence[dt.date] | None = None,
-           messages_from: dt.date | None = None) -> pd.DataFrame:
-    """One table's rows of a ledger set as a frame of ``columns`` (see :meth:`HistoryStore.load_history`).
+           messages_from: dt.date | None = None, only: list[str] | None = None,
+           where: Sequence[Any] = ()) -> pd.DataFrame:
+    """One table's rows of a ledger set as a frame of ``columns`` (see :meth:`HistoryStore.load_history`);
+    with ``only``, just those columns are read and the others are blank; ``where``: more conditions.
 
     Rows come from the driver's own cursor as plain tuples: building a SQLAlchemy Row per stored
     row, and pandas inspecting each, took seconds for a quarter of a 20k-project ledger.
@@ -303,14 +381,15 @@ def _frame(conn: sa.Connection, table: sa.Table, columns: list[str], ledger_set:
         return sa.literal_column(f"'{dt.date.isoformat(value)}'")
 
     wanted: list[Any] = [s.c.as_of.label("as_of")]
-    for column in columns[1:]:
+    read = [c for c in columns if only is None or c in only]
+    for column in read[1:]:
         if column.startswith("message_") and messages_from is not None:
             wanted.append(sa.case((s.c.as_of >= day(messages_from), table.c[column]), else_=sa.null()).label(column))
         else:
             wanted.append(table.c[column])
     order = [s.c.as_of, *([table.c.seq] if "seq" in table.c else []), *table.primary_key.columns]
     query = sa.select(*wanted).join(s, s.c.id == table.c.snapshot_id).join(ls, ls.c.id == s.c.ledger_set_id) \
-        .where(ls.c.key == ledger_set).order_by(*order)
+        .where(ls.c.key == ledger_set, *where).order_by(*order)
     if until is not None:
         query = query.where(s.c.as_of <= day(until))
     if dates is not None:
@@ -324,8 +403,37 @@ def _frame(conn: sa.Connection, table: sa.Table, columns: list[str], ledger_set:
         rows = cursor.fetchall()
     finally:
         cursor.close()
-    return _typed(pd.DataFrame(rows, columns=columns, dtype=object) if rows else
-                  pd.DataFrame({c: pd.Series(dtype=object) for c in columns}))
+    frame = pd.DataFrame(rows, columns=read, dtype=object) if rows else \
+        pd.DataFrame({c: pd.Series(dtype=object) for c in read})
+    if only is not None:
+        frame = frame.reindex(columns=columns).astype(object)
+        frame = frame.where(frame.notna(), None)
+    return _typed(frame)
+
+
+def _older_then_recent(conn: sa.Connection, table: sa.Table, columns: list[str], ledger_set: str,
+                       dates: Sequence[dt.date], older_columns: list[str], where: Sequence[Any] = ()) -> pd.DataFrame:
+    """A table's rows of ``dates``: the last two whole, the ones before only ``older_columns`` of
+    the rows ``where`` accepts; in the order of one read of them all (as-of, then the table's)."""
+    recent, older = list(dates[-2:]), list(dates[:-2])
+    frame = _frame(conn, table, columns, ledger_set, dates=recent)
+    if older:
+        before = _frame(conn, table, columns, ledger_set, dates=older, only=older_columns, where=where)
+        if not before.empty:
+            frame = pd.concat([before, frame], ignore_index=True) if not frame.empty else before
+    return frame
+
+
+def _severity_counts(conn: sa.Connection, ledger_set: str, dates: Sequence[dt.date]) -> pd.DataFrame:
+    """Open findings per snapshot of ``dates`` by severity, as counted when each was written."""
+    s, ls = schema.snapshots, schema.ledger_sets
+    query = sa.select(s.c.as_of, *(s.c[f"{severity}_identities"] for severity in SEVERITIES)) \
+        .join(ls, ls.c.id == s.c.ledger_set_id).where(ls.c.key == ledger_set, s.c.as_of.in_(list(dates))) \
+        .order_by(s.c.as_of)
+    rows = conn.execute(query).all()
+    index = pd.DatetimeIndex([pd.Timestamp(runs.as_date(r[0])) for r in rows], name="as_of").astype("datetime64[ns]")
+    return pd.DataFrame([list(r[1:]) for r in rows], index=index, columns=pd.Index(list(SEVERITIES), name="severity"),
+                        dtype="int64")
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:

@@ -55,11 +55,17 @@ def kpi_trend(history: History, *, weeks: int = WEEKS, scope: str = PORTFOLIO) -
 
 
 def findings_by_severity(history: History, *, weeks: int = WEEKS) -> pd.DataFrame:
-    """Open findings per snapshot (rows, oldest first) by severity (columns error, warning, info)."""
+    """Open findings per snapshot (rows, oldest first) by severity (columns error, warning, info):
+    each identity once, with its first finding's severity — the store's counts when the history
+    carries them (``severity_counts``, the same count made as each snapshot was written)."""
     dates = last_dates(history, weeks)
+    index = pd.DatetimeIndex(dates, name="as_of")
+    if history.severity_counts is not None:
+        counts = history.severity_counts
+        return counts.reindex(index=index, columns=pd.Index(list(SEVERITIES), name=counts.columns.name),
+                              fill_value=0).fillna(0).astype("int64")
     findings = history.findings[history.findings["as_of"].isin(dates)].drop_duplicates(["as_of", "identity"])
     counts = pd.crosstab(findings["as_of"], findings["severity"]) if not findings.empty else pd.DataFrame()
-    index = pd.DatetimeIndex(dates, name="as_of")
     return counts.reindex(index=index, columns=list(SEVERITIES), fill_value=0).fillna(0).astype("int64")
 
 

@@ -127,6 +127,7 @@ class _ColumnStyles:
 
     def __init__(self, head: bytes, prefix: bytes) -> None:
         self.ranges: list[tuple[int, int, int]] = []
+        self._by_column: dict[int, int] = {}  # asked once per marked cell, for a handful of columns
         for match in re.finditer(rb"<" + re.escape(prefix) + rb"col(?=[\s/>])" + _ATTRS + rb">", head):
             attrs = _attrs(match.group())
             try:
@@ -135,7 +136,10 @@ class _ColumnStyles:
                 continue
 
     def style(self, col: int) -> int:
-        return next((s for lo, hi, s in self.ranges if lo <= col <= hi), 0)
+        style = self._by_column.get(col)
+        if style is None:
+            style = self._by_column[col] = next((s for lo, hi, s in self.ranges if lo <= col <= hi), 0)
+        return style
 
 
 def patch_cells(data: bytes, targets: Iterable[tuple[int, int]], decide: Decide,
@@ -171,8 +175,9 @@ def patch_cells(data: bytes, targets: Iterable[tuple[int, int]], decide: Decide,
     if body_end < 0:
         raise LedgerReadError("工作表 XML 的 <sheetData> 未闭合。", "worksheet XML: <sheetData> is not closed.")
     scan = data
-    # one scan for "<!" (both markers start so), without copying the body out of a 50 MB part
-    if data.find(b"<!", body_start, body_end) >= 0 and (
+    # one single-byte scan for "!" (both markers hold one; memchr is far faster than a search
+    # for "<!"), without copying the body out of a 50 MB part
+    if data.find(b"!", body_start, body_end) >= 0 and (
             data.find(b"<!--", body_start, body_end) >= 0 or data.find(b"<![CDATA[", body_start, body_end) >= 0):
         scan = _OPAQUE.sub(lambda m: b" " * len(m.group()), data)  # same positions, markup hidden
     row_re = re.compile(rb"<" + p + rb"row(?=[\s/>])" + _ATTRS + rb">")

@@ -27,6 +27,7 @@ _NOTE_TYPE = ('<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202"
               '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>')
 _SHAPE = re.compile(r"<v:shape(?=[\s/>])" + ATTRS + r">.*?</v:shape>", re.S)
 _IDMAP = re.compile(r"<o:idmap(?=[\s/>])" + ATTRS + r">")
+_IDMAP_BYTES = re.compile(_IDMAP.pattern.encode("ascii"))
 _SHAPE_ID = re.compile(r"_x0000_s(\d+)")
 _BLOCK = 1024
 NOTE_COLUMNS = 5  # a note box five default columns wide (~320 px) fits a bilingual line
@@ -34,11 +35,18 @@ _CHARS_PER_LINE = 52  # in narrow-character units at 9 pt across NOTE_COLUMNS co
 
 
 def blocks_of(vml: bytes) -> set[int]:
-    """The id blocks a VML part owns (``<o:idmap data="1,2">``)."""
-    match = _IDMAP.search(vml.decode("latin-1"))
-    if match is None:
-        return set()
-    data = re.search(r"""data\s*=\s*["']([^"']*)["']""", match.group())
+    """The id blocks a VML part owns (``<o:idmap data="1,2">``).
+
+    Searched in the bytes (Latin-1 maps each byte to the same character, so the match is the
+    same): the idmap sits at the part's start, and decoding a whole part of thousands of notes
+    first cost more than everything else this asks (it is asked once per sheet kaxl marks).
+    """
+    match = _IDMAP_BYTES.search(vml)
+    return _blocks_in(match.group().decode("latin-1")) if match is not None else set()
+
+
+def _blocks_in(idmap: str) -> set[int]:
+    data = re.search(r"""data\s*=\s*["']([^"']*)["']""", idmap)
     return {int(n) for n in re.findall(r"\d+", data.group(1))} if data else set()
 
 
@@ -137,7 +145,8 @@ class Vml:
 
     def _allocate(self, count: int) -> list[int]:
         """``count`` free shape ids, lowest first, inside this drawing's blocks (adding blocks)."""
-        blocks = blocks_of(self.text.encode("latin-1"))
+        match = _IDMAP.search(self.text)
+        blocks = _blocks_in(match.group()) if match is not None else set()
         if not blocks:
             blocks = {max(self._taken, default=0) + 1}
             self._set_blocks(blocks)

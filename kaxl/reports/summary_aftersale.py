@@ -50,7 +50,7 @@ def write_tab(summary) -> None:
     ledger = summary.result.ledger
     if not any(ledger.keeps(k) for k in ("delivery", "health", "issues")):
         return
-    ctx = getattr(summary.result, "context", None) or field_context(summary.result)  # the check's cached tables
+    ctx = field_context(summary.result)  # the check's cached tables
     found = rule_findings(summary.result, RULES)  # one pass over the findings for the three tabs
     if ledger.keeps("delivery"):
         DeliveryTab(summary, ctx, found).write()

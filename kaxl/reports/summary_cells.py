@@ -17,6 +17,7 @@ styles.xml from the same specifications the XlsxWriter formats are made of
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 from collections.abc import Sequence
@@ -166,6 +167,7 @@ def _link(url: str | None) -> Link | None:
     return None, url
 
 
+@functools.lru_cache(maxsize=256)  # every finding of a ledger links to the same file
 def _file_target(path: str) -> str:
     """A linked file as Excel writes its relationship target: backslashes, a relative path as it
     is and an absolute one as file:///, and the characters Excel escapes in URLs escaped."""

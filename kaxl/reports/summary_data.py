@@ -103,7 +103,10 @@ def frame_table(frame: pd.DataFrame, columns: list[Column]) -> Table:
         else:
             objects = series.astype(object).to_numpy()
             missing = pd.isna(objects)
-            values = [None if m else (v if isinstance(v, str) else str(_plain(v))) for v, m in zip(objects, missing)]
+            if pd.api.types.infer_dtype(objects, skipna=True) in ("string", "empty"):  # text only: no per-value look
+                values = np.where(missing, None, objects).tolist()
+            else:
+                values = [None if m else (v if isinstance(v, str) else str(_plain(v))) for v, m in zip(objects, missing)]
         data.append(values)
     return Table(columns, [list(row) for row in zip(*data)] if data and n else [])
 
@@ -217,10 +220,16 @@ def receivables_table(receivables: pd.DataFrame) -> Table:
     return frame_table(frame, RECEIVABLE_COLUMNS)
 
 
+def sorted_findings(findings: list) -> list:
+    """The findings in the Findings tab's order: most severe first, then by file, sheet and row."""
+    return sorted(findings, key=lambda f: f.sort_key())
+
+
 def findings_table(findings: list) -> Table:
+    """The Findings tab's rows, one per finding in the order given (see :func:`sorted_findings`)."""
     columns = FINDING_COLUMNS
     rows = []
-    for f in sorted(findings, key=lambda f: f.sort_key()):
+    for f in findings:
         rows.append([SEVERITY_LABEL.get(f.severity, f.severity), f.rule, f.cell or f.sheet, f.project_id, f.owner,
                      f.owner_role, _date(f.due_date), f.message_zh, f.message_en, f.file])
     return Table(columns, rows)
