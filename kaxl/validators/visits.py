@@ -224,7 +224,7 @@ FOLLOW_UP_COLUMNS = (*VISIT, "next_date", "next_step")
 
 def _follow_ups(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> None:
     as_of = pd.Timestamp(ctx.as_of)
-    promised = rows[rows["next_date"].notna() & rows["_status"].eq("active")]
+    promised = rows.loc[rows["next_date"].notna() & rows["_status"].eq("active"), list(FOLLOW_UP_COLUMNS)]
     if promised.empty:
         return
     happened = rows.loc[rows["visit_date"].notna() & (rows["visit_date"] <= as_of), ["project_id", "visit_date"]]
