@@ -20,10 +20,8 @@ from typing import Any
 import pandas as pd
 
 from kaxl.history.frames import FINDING_COLUMNS, PORTFOLIO, History
+from kaxl.sop.kpis import LOWER_IS_BETTER  # stored KPI rows without the flag: the check's own list
 
-# KPIs where a smaller number is the better one (the rest: higher is better). A KPI dict from
-# the check result carries ``higher_is_better`` itself; this covers frames without it.
-LOWER_IS_BETTER = frozenset({"avg_cycle_days", "overdue_amount"})
 EPSILON = 1e-9  # a KPI change below this is no change (0.1 + 0.2 is not 0.30000000000000004 better)
 ARROWS = {"up": "↑", "down": "↓", "flat": "→"}
 

@@ -302,17 +302,24 @@ def _kpis(ctx: Any, p: Facts, r: Facts, n: Facts | None) -> dict[str, Any]:
 
     return {
         "win_rate": _kpi("win_rate", win_rate, float(settings.get("target_win_rate", 0.35)), margin),
-        "avg_cycle_days": {**_kpi("avg_cycle_days", avg_cycle, cycle_target, margin, higher_is_better=False),
+        "avg_cycle_days": {**_kpi("avg_cycle_days", avg_cycle, cycle_target, margin,
+                                  higher_is_better="avg_cycle_days" not in LOWER_IS_BETTER),
                            "baseline": baseline},
         "on_time_collection_rate": _kpi("on_time_collection_rate", on_time,
                                         float(settings.get("target_on_time_collection", 0.90)), margin),
         "node_completion_rate": _kpi("node_completion_rate", node_rate,
                                      float(settings.get("target_node_completion", 0.90)), margin),
-        "overdue_amount": {**_kpi("overdue_amount", overdue_amount, 0.0, margin, higher_is_better=False),
+        "overdue_amount": {**_kpi("overdue_amount", overdue_amount, 0.0, margin,
+                                  higher_is_better="overdue_amount" not in LOWER_IS_BETTER),
                            "status": overdue_status},
         "aging": aging,
         "pipeline": pipeline,
     }
+
+
+# The portfolio KPIs where a smaller number is the better one (every other KPI: higher is better);
+# the history's KPI deltas read it for stored rows without the flag.
+LOWER_IS_BETTER = frozenset({"avg_cycle_days", "overdue_amount"})
 
 
 def status_for(value: float | None, target: float, margin: float, higher_is_better: bool = True) -> str | None:
