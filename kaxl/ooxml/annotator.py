@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import posixpath
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kaxl.errors import KaxlError
@@ -56,7 +57,7 @@ class Mark:
 class Tab:
     title: str
     header: list[str]
-    rows: list[list[object]]
+    rows: Sequence[Sequence[object]]
     link_column: int | None
     widths: list[float] | None
 

@@ -39,7 +39,7 @@ class NewSheet:
 
     title: str
     header: list[str]
-    rows: list[list[object]] = field(default_factory=list)
+    rows: Sequence[Sequence[object]] = field(default_factory=list)
     link_column: int | None = None
     widths: list[float] | None = None
 

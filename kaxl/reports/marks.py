@@ -121,14 +121,17 @@ ALERTS_COLUMNS = [
 ]
 
 
-def frame_rows(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> tuple[list[str], list[list[object]]]:
-    """Header and plain-Python rows of the columns ``frame`` has (missing columns left out)."""
+def frame_rows(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> tuple[list[str], list[tuple[object, ...]]]:
+    """Header and plain-Python rows of the columns ``frame`` has (missing columns left out).
+
+    Rows are the tuples ``zip`` makes: both writers only read them, and a list per row would
+    be one more copy of every cell."""
     present = [(key, title) for key, title in columns if key in frame.columns]
     header = [title for _, title in present]
     if frame.empty:
         return header, []
     values = [_column_values(frame[key]) for key, _ in present]
-    return header, [list(row) for row in zip(*values)]
+    return header, list(zip(*values))
 
 
 def _column_values(series: pd.Series) -> list[object]:
@@ -139,15 +142,15 @@ def _column_values(series: pd.Series) -> list[object]:
     numbers = numeric_values(series)
     if numbers is not None:
         return numbers
-    if isinstance(series.dtype, np.dtype) and series.dtype.kind == "M":
-        days = series.dt.normalize()
-        out = np.array([None] * len(series), dtype=object)
-        present = days.notna().to_numpy()
-        out[present] = [d.date() for d in days[present]]
-        return out.tolist()
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":  # numpy floors to the day, NaT → None, in C
+        return series.to_numpy().astype("datetime64[D]").astype(object).tolist()
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "iub":
+        return series.to_numpy(dtype=object, na_value=None).tolist()  # Int64, boolean: Python ints / bools
     objects = series.to_numpy(dtype=object)
     missing = pd.isna(objects)  # what plain() turns into None, found for the whole column at once
-    return [None if gone else (_cellable(v) if len(v) == 10 else v) if v.__class__ is str else _cellable(plain(v))
+    return [None if gone else (_cellable(v) if len(v) == 10 else v) if v.__class__ is str
+            else v if v.__class__ is dt.date else _cellable(plain(v))  # a date: what plain + _cellable give
             for v, gone in zip(objects, missing)]
 
 

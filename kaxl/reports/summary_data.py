@@ -220,10 +220,16 @@ def receivables_table(receivables: pd.DataFrame) -> Table:
     return frame_table(frame, RECEIVABLE_COLUMNS)
 
 
+def sorted_findings(findings: list) -> list:
+    """The findings in the Findings tab's order: most severe first, then by file, sheet and row."""
+    return sorted(findings, key=lambda f: f.sort_key())
+
+
 def findings_table(findings: list) -> Table:
+    """The Findings tab's rows, one per finding in the order given (see :func:`sorted_findings`)."""
     columns = FINDING_COLUMNS
     rows = []
-    for f in sorted(findings, key=lambda f: f.sort_key()):
+    for f in findings:
         rows.append([SEVERITY_LABEL.get(f.severity, f.severity), f.rule, f.cell or f.sheet, f.project_id, f.owner,
                      f.owner_role, _date(f.due_date), f.message_zh, f.message_en, f.file])
     return Table(columns, rows)

@@ -192,8 +192,11 @@ def lead_counts(frame: pd.DataFrame, by: str) -> list[list[Any]]:
         "overdue": grouped["overdue"].sum()})
     out["rate"] = out["converted"] / out["registered"]
     out = out.sort_values(["registered", "converted"], ascending=False, kind="stable")
-    return [[str(k), int(r.registered), int(r.screened), int(r.converted), float(r.rate), _num(r.median_days),
-             _num(r.mean_days), int(r.on_time), int(r.overdue)] for k, r in out.iterrows()]
+    ints = {c: out[c].astype(int).tolist() for c in ("registered", "screened", "converted", "on_time", "overdue")}
+    return [[str(k), n, s, c, float(rate), _num(median), _num(mean), on_time, overdue]
+            for k, n, s, c, rate, median, mean, on_time, overdue in zip(
+                out.index, ints["registered"], ints["screened"], ints["converted"], out["rate"].tolist(),
+                out["median_days"].tolist(), out["mean_days"].tolist(), ints["on_time"], ints["overdue"])]
 
 
 def _num(value: Any) -> float | None:
@@ -312,10 +315,10 @@ def visit_frames(result) -> dict[str, Any]:
     names = sorted(set(per_am.index) | set(kinds_am.index), key=lambda n: (n == BLANK, n))
     per_am = per_am.reindex(names).fillna(0)
     kinds_am = kinds_am.reindex(names).fillna(0)
-    am_rows = []
-    for name in names:
-        w, m = int(per_am.at[name, "watched"]), int(per_am.at[name, "met"])
-        am_rows.append([name, w, m, w - m, (m / w) if w else None, *(int(kinds_am.at[name, k]) for k in KINDS)])
+    kind_counts = kinds_am[list(KINDS)].astype(int).to_numpy().tolist()
+    am_rows = [[name, w, m, w - m, (m / w) if w else None, *kinds]
+               for name, w, m, kinds in zip(names, per_am["watched"].astype(int).tolist(),
+                                            per_am["met"].astype(int).tolist(), kind_counts)]
 
     # one row per AM and customer: the projects that have visits or are watched
     projects = table.assign(_am=am, _key=customer_key(table["customer"]).fillna(table["project_id"]))

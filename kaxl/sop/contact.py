@@ -43,22 +43,24 @@ def split_names(contacts: pd.Series) -> pd.DataFrame:
     (the name as typed, brackets dropped), ``_tkey`` (its case-folded form), ``_ckey`` (the same
     without a title after it) and ``_titled`` (a title was dropped)."""
     text = contacts.dropna().astype(str)
-    text = text[text.str.strip().ne("")]
+    # a ledger repeats the same cells and names many times: strip, split and read titles once
+    # per distinct cell and distinct name (as integer codes), then spread the results back
+    codes, cells = pd.factorize(text)
+    filled = np.array([bool(cell.strip()) for cell in cells], dtype=bool)
+    kept = filled[codes] if len(codes) else np.zeros(0, dtype=bool)
+    text, codes = text[kept], codes[kept]
     if text.empty:
         return pd.DataFrame({"_vindex": pd.Series(dtype=object), "token": pd.Series(dtype=object),
                              "_tkey": pd.Series(dtype=object), "_ckey": pd.Series(dtype=object),
                              "_titled": pd.Series(dtype=bool)})
-    # a ledger repeats the same cells and names many times: split and read titles once per
-    # distinct cell and distinct name, then spread the results back by position
-    codes, cells = pd.factorize(text)
     pieces = pd.Series(cells, dtype=object).str.replace(BRACKETS, " ", regex=True).str.split(SEPARATORS, regex=True)
     pieces = pieces.explode()
     pieces = pieces[pieces.notna() & pieces.ne("")]
-    per_cell = pd.DataFrame({"_cell": pieces.index.to_numpy(), "token": pieces.to_numpy(dtype=object)})
-    per_cell = per_cell.drop_duplicates(["_cell", "token"])
+    piece_codes, distinct = pd.factorize(pieces.to_numpy(dtype=object))
+    per_cell = pd.DataFrame({"_cell": pieces.index.to_numpy(), "_token": piece_codes}).drop_duplicates()
     frame = pd.DataFrame({"_vindex": text.index.to_numpy(), "_cell": codes}).merge(per_cell, on="_cell", how="inner")
-    frame = frame.drop(columns="_cell").reset_index(drop=True)
-    token_codes, distinct = pd.factorize(frame["token"])
+    token_codes = frame["_token"].to_numpy()
+    frame = frame.drop(columns=["_cell", "_token"]).reset_index(drop=True)
     names = pd.Series(distinct, dtype=object).astype(str)
     core = names.str.extract(_CORE, expand=False).fillna(names.str.extract(_FAMILIAR, expand=False))
     frame["token"] = names.to_numpy(dtype=object)[token_codes]

@@ -183,14 +183,17 @@ def attach_owners(ledger: Ledger, findings: list[Finding]) -> list[Finding]:
     """Give every finding on a project's row its project_id and the person who owns the fix, and
     the owner_role of that person (their Contacts role, see kaxl.sop.owner_roles).
 
-    Lookups are dicts built column-wise (row → project only for the sheets where some finding
+    Lookups are dicts built column-wise (row → project only for the rows where some finding
     lacks a project): a ``DataFrame.loc`` per finding and a Python pass over every ledger row
     cost over a second on a 20,000-project ledger.
     """
     projects = _projects_by_id(ledger)
     roles = contact_roles(ledger)
-    sheets = {(f.file, f.sheet) for f in findings if f.project_id is None and f.sheet is not None and f.row is not None}
-    row_project = _row_projects(ledger, sheets) if sheets else {}
+    needed: dict[tuple[str | None, str], set[int]] = {}
+    for f in findings:
+        if f.project_id is None and f.sheet is not None and f.row is not None:
+            needed.setdefault((f.file, f.sheet), set()).add(f.row)
+    row_project = _row_projects(ledger, needed) if needed else {}
     owners: dict[str, dict[str, str | None]] = {}
 
     def owner_of(project_id: str, role: str) -> str | None:
@@ -215,29 +218,30 @@ def attach_owners(ledger: Ledger, findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def _row_projects(ledger: Ledger, sheets: set[tuple[str | None, str]]) -> dict[tuple[str | None, str], dict[int, str]]:
-    """(file, sheet title) → {Excel row → project_id} for every row that names a project, of
-    the ``sheets`` asked for (the others are not looked at)."""
+def _row_projects(ledger: Ledger, needed: dict[tuple[str | None, str], set[int]]
+                  ) -> dict[tuple[str | None, str], dict[int, str]]:
+    """(file, sheet title) → {Excel row → project_id} for the ``needed`` rows of each sheet that
+    name a project (only the rows some finding is on are looked at, not every ledger row)."""
     contract_project = dict(zip(ledger.frames["contracts"]["contract_id"], ledger.frames["contracts"]["project_id"]))
     row_project: dict[tuple[str | None, str], dict[int, str]] = {}
     for key, frame in ledger.frames.items():
         wanted = [(src_id, source) for src_id, source in enumerate(ledger.sources[key])
-                  if (source.file, source.title) in sheets]
+                  if (source.file, source.title) in needed]
         if frame.empty or not wanted:
             continue
         if "project_id" in frame.columns:
-            ids = frame["project_id"]
+            ids = frame["project_id"].to_numpy(dtype=object)
         elif key == "receivables":
-            ids = frame["contract_id"].map(contract_project)
+            ids = frame["contract_id"].map(contract_project).to_numpy(dtype=object)
         else:
             continue
-        ids = ids.to_numpy(dtype=object)
-        is_id = np.fromiter((isinstance(pid, str) for pid in ids), dtype=bool, count=len(ids))
         srcs = frame["_src"].to_numpy()
         rows = frame["_row"].to_numpy()
         for src_id, source in wanted:
-            here = (srcs == src_id) & is_id
-            row_project[(source.file, source.title)] = dict(zip(rows[here].tolist(), ids[here].tolist()))
+            sheet_key = (source.file, source.title)
+            here = np.flatnonzero((srcs == src_id) & np.isin(rows, list(needed[sheet_key])))
+            row_project[sheet_key] = {row: pid for row, pid in zip(rows[here].tolist(), ids[here].tolist())
+                                      if isinstance(pid, str)}
     return row_project
 
 
@@ -259,21 +263,20 @@ def build_alerts(ledger: Ledger, findings: list[Finding], upcoming: list[Upcomin
     """Findings someone must act on (SOP rules, not schema hygiene) plus upcoming nodes."""
     projects = _projects_by_id(ledger)
     roles = contact_roles(ledger)
-    rows: list[dict[str, Any]] = []
+    # Rows as lists in ALERT_COLUMNS order, NaN where a kind has no value (customer and AM are
+    # filled below): the same cells a list of dicts would give pandas, without a dict per alert.
+    nan = np.nan
+    rows: list[list[Any]] = []
     for f in findings:
         if f.rule.startswith(("SCH-", "SET-", "CAL-")) or f.severity == "info" or f.project_id is None:
             continue
-        rows.append({"project_id": f.project_id, "rule": f.rule, "kind": "finding", "severity": f.severity,
-                     "owner_role": f.owner_role, "owner": f.owner, "due_date": f.due_date,
-                     "message_zh": f.message_zh, "message_en": f.message_en, "cell": f.cell, "days": f.days,
-                     "contract_id": f.contract_id, "installment": f.installment,
-                     "escalation_level": f.escalation_level, "amount": f.amount})
+        rows.append([f.project_id, nan, f.rule, "finding", f.severity, f.owner_role, f.owner, f.due_date, f.days,
+                     f.contract_id, f.installment, f.escalation_level, f.amount, f.message_zh, f.message_en,
+                     nan, f.cell])
     for u in upcoming:
-        rows.append({"project_id": u.project_id, "rule": u.rule, "kind": "upcoming", "severity": "info",
-                     "owner_role": owner_role(u.owner_role, u.owner, roles), "owner": u.owner, "due_date": u.due_date,
-                     "days": u.days,
-                     "contract_id": u.contract_id, "installment": u.installment, "amount": u.amount,
-                     "message_zh": u.message_zh, "message_en": u.message_en, "cell": u.cell})
+        rows.append([u.project_id, nan, u.rule, "upcoming", "info", owner_role(u.owner_role, u.owner, roles), u.owner,
+                     u.due_date, u.days, u.contract_id, u.installment, nan, u.amount, u.message_zh, u.message_en,
+                     nan, u.cell])
     alerts = pd.DataFrame(rows, columns=ALERT_COLUMNS)
     for column in ("days", "installment", "escalation_level"):  # whole numbers in JSON, not 2.0
         alerts[column] = alerts[column].astype("Int64")

@@ -112,10 +112,18 @@ def key_persons(ctx) -> tuple[pd.DataFrame, pd.DataFrame]:
         projects = customer_projects(ctx).set_index("project_id")
         kp = stakeholders["is_kp"].fillna(False).astype(bool) | stakeholders["role"].isin(KP_ROLES)
         people = stakeholders[kp & stakeholders["name"].notna() & stakeholders["project_id"].isin(projects.index)]
+        # names normalised once per distinct name; persons and contacts de-duplicated on integer
+        # codes of (customer, person[, date]) rather than on the strings
+        name_codes, names = pd.factorize(people["name"].astype(str))
+        keys = pd.Series(names).str.replace(r"\s+", "", regex=True).str.casefold()
+        person_code = pd.factorize(keys)[0][name_codes] if len(keys) else np.zeros(0, dtype=np.int64)
         persons = pd.DataFrame({"_customer": people["project_id"].map(projects["_customer"]),
-                                "_person": people["name"].astype(str).str.replace(r"\s+", "", regex=True).str.casefold()},
+                                "_person": pd.Series(keys.to_numpy()[name_codes], index=people.index,
+                                                     dtype=keys.dtype)},
                                index=people.index)
-        persons = persons[persons["_customer"].notna()]
+        named = persons["_customer"].notna().to_numpy(dtype=bool)
+        persons, person_code = persons[named], person_code[named]
+        customer_code = pd.factorize(persons["_customer"])[0]
         as_of = pd.Timestamp(ctx.as_of)
         typed = pd.to_datetime(stakeholders.loc[persons.index, "last_contact"]).astype("datetime64[ns]")
         credits = visit_credits(ctx)
@@ -126,7 +134,11 @@ def key_persons(ctx) -> tuple[pd.DataFrame, pd.DataFrame]:
         dates = dates[dates["date"].notna() & (dates["date"] <= as_of)]
         contacts = persons.reindex(dates["_sindex"].to_numpy()).reset_index(drop=True)
         contacts["date"] = dates["date"].to_numpy()
-        return persons.drop_duplicates(), contacts.drop_duplicates()
+        at = persons.index.get_indexer(dates["_sindex"].to_numpy())  # every contact is a person's
+        first_person = ~pd.DataFrame({"c": customer_code, "p": person_code}).duplicated().to_numpy()
+        first_contact = ~pd.DataFrame({"c": customer_code[at], "p": person_code[at],
+                                       "d": dates["date"].to_numpy().view("i8")}).duplicated().to_numpy()
+        return persons[first_person], contacts[first_contact]
 
     return ctx.shared("aftersale:key_persons", build)
 

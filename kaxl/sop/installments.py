@@ -42,7 +42,12 @@ def receivables(ctx: Any) -> pd.DataFrame:
 
 def yuan(amount: float) -> str:
     """Money as people read it: thousands separators, fen only when there are any."""
-    if amount is None or pd.isna(amount):
+    if amount is None:
+        return ""
+    if isinstance(amount, float):  # the common case, tested without a pd.isna call per amount
+        if amount != amount:  # NaN
+            return ""
+    elif pd.isna(amount):
         return ""
     rounded = round(float(amount), 2)
     return f"{rounded:,.0f}" if rounded == int(rounded) else f"{rounded:,.2f}"
@@ -212,15 +217,17 @@ def locator(ledger: Any, key: str) -> Callable[[Any, Any, str | None], dict[str,
     cache: dict[tuple[int, str | None], tuple[str, str | None, str, str]] = {}
 
     def where(src: Any, row: Any, column: str | None) -> dict[str, Any]:
-        part = cache.get((int(src), column))
+        src = int(src)
+        part = cache.get((src, column))
         if part is None:
-            source = sources[int(src)]
+            source = sources[src]
             col = source.col_index.get(column) if column else None
             header = source.headers.get(column, column) if column else None
             part = (source.title, header, cell_ref(source.title, 0 if col is None else col, 1)[:-1], source.file)
-            cache[(int(src), column)] = part
+            cache[(src, column)] = part
         title, header, prefix, file = part
-        return {"sheet": title, "row": int(row), "column": header, "cell": f"{prefix}{int(row)}", "file": file}
+        row = int(row)
+        return {"sheet": title, "row": row, "column": header, "cell": f"{prefix}{row}", "file": file}
 
     return where
 

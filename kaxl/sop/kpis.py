@@ -55,8 +55,7 @@ KPI_MODULES: tuple[str, ...] = ("kaxl.sop.aftersale_kpis", "kaxl.sop.field_kpis"
 
 def portfolio_kpis(ctx: Any, projects: pd.DataFrame, receivables: pd.DataFrame) -> dict[str, Any]:
     """Every KPI of SPEC §4 (and of :data:`KPI_MODULES`) over the whole portfolio."""
-    facts = _facts(ctx, _projects(ctx, projects), _receivables(ctx, receivables), _nodes(ctx))
-    out = _kpis(ctx, *facts)
+    out = _kpis(ctx, *_inputs(ctx, projects, receivables)[3:])
     margin = float(ctx.settings.get("amber_margin", 0.10))
     for kpi in _ratio_kpis(ctx, projects):
         rows = kpi.rows.drop_duplicates("key")
@@ -88,10 +87,7 @@ def kpis_by_manager(ctx: Any, projects: pd.DataFrame, receivables: pd.DataFrame)
     manager's KPIs are then the very same :func:`_kpis` over that manager's slice of the
     arrays — hundreds of managers cost one pass, not one pandas pipeline each.
     """
-    projects = _projects(ctx, projects)
-    receivables = _receivables(ctx, receivables)
-    nodes = _nodes(ctx)
-    p_facts, r_facts, n_facts = _facts(ctx, projects, receivables, nodes)
+    projects, receivables, nodes, p_facts, r_facts, n_facts = _inputs(ctx, projects, receivables)
     manager_of = projects.set_index("project_id")["account_manager"]
     p_groups = _groups(projects["account_manager"])
     r_groups = _groups(receivables["project_id"].map(manager_of))
@@ -159,6 +155,19 @@ def _take(facts: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarra
 
 
 # ------------------------------------------------------------------------------------ inputs
+
+
+def _inputs(ctx: Any, projects: pd.DataFrame | None, receivables: pd.DataFrame | None) -> tuple:
+    """(projects, receivables, nodes, project facts, receivable facts, node facts), typed once
+    for the portfolio KPIs and the per-manager ones: the check passes both the same frames, and
+    the cache holds them so the very same objects are asked about, never a look-alike."""
+    cached = ctx.cache.get("kpis:inputs")
+    if cached is not None and cached[0] is projects and cached[1] is receivables:
+        return cached[2]
+    typed = (_projects(ctx, projects), _receivables(ctx, receivables), _nodes(ctx))
+    value = (*typed, *_facts(ctx, *typed))
+    ctx.cache["kpis:inputs"] = (projects, receivables, value)
+    return value
 
 
 def _projects(ctx: Any, projects: pd.DataFrame | None) -> pd.DataFrame:

@@ -48,12 +48,19 @@ def visits(ctx) -> pd.DataFrame:
 def _visits(ctx) -> pd.DataFrame:
     frame = ctx.ledger.frames["visits"]
     projects = projects_indexed(ctx)
-    out = frame[frame["project_id"].isin(projects.index)].copy()
+    # one hash lookup of the visits' project ids, then every project column taken by position
+    at = projects.index.get_indexer(frame["project_id"])
+    known = at >= 0
+    out = frame[known].copy()
     out["_index"] = out.index
-    ids = out["project_id"]
-    out["_customer"] = customer_key(ids.map(projects["customer"]))
-    out["_status"] = ids.map(projects["status"])
-    out["_am"] = ids.map(projects["account_manager"])
+    at = at[known]
+
+    def take(column: str) -> pd.Series:  # dtype inferred from the values, as Series.map does
+        return pd.Series(projects[column].to_numpy(dtype=object)[at], index=out.index)
+
+    out["_customer"] = customer_key(take("customer"))
+    out["_status"] = take("status")
+    out["_am"] = take("account_manager")
     return out
 
 

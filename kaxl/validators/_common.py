@@ -54,8 +54,8 @@ def where(ctx: RuleContext, key: str, index: Any, column: str | None) -> dict[st
     (frames have a RangeIndex, so the label is the position in the cached arrays)."""
 
     def build(ctx: RuleContext) -> tuple[Any, Any, Any]:
-        frame = ctx.ledger.frames[key]
-        return frame["_src"].to_numpy(), frame["_row"].to_numpy(), locator(ctx.ledger, key)
+        frame = ctx.ledger.frames[key]  # Python lists: an item is a plain int, no numpy scalar per finding
+        return frame["_src"].to_numpy().tolist(), frame["_row"].to_numpy().tolist(), locator(ctx.ledger, key)
 
     src, row, finder = ctx.shared(f"where:{key}", build)
     position = int(index)

@@ -40,6 +40,10 @@ def run(ctx: RuleContext) -> RuleOutput:
     return output
 
 
+# The columns every message of a milestone reads (each rule adds its dates): rows_of converts only these.
+READ = ("milestone", "contract_id", "project_id", "_index", "_owner")
+
+
 def _what(row: dict) -> tuple[str, str]:
     name = milestone_label(row["milestone"]) or "?"
     return f"合同 {row['contract_id']} 的里程碑「{name}」", f"Milestone '{name}' of contract {row['contract_id']}"
@@ -57,7 +61,7 @@ def _when(left: int, unit_zh: str = "天", unit_en: str = "day") -> tuple[str, s
 def _overdue(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> None:
     as_of = pd.Timestamp(ctx.as_of)
     open_ = rows[~rows["_done"] & rows["planned_date"].notna()]
-    for row in rows_of(open_[open_["planned_date"] < as_of]):
+    for row in rows_of(open_[open_["planned_date"] < as_of], (*READ, "planned_date")):
         late = (as_of - row["planned_date"]).days
         zh, en = _what(row)
         output.findings.append(finding(
@@ -70,7 +74,7 @@ def _overdue(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> None:
             owner_name=row["_owner"], due_date=as_date(row["planned_date"]), days=late,
             contract_id=row["contract_id"], node_state="missing"))
     soon = open_[(open_["planned_date"] >= as_of) & (open_["planned_date"] <= as_of + pd.Timedelta(days=UPCOMING_DAYS))]
-    for row in rows_of(soon):
+    for row in rows_of(soon, (*READ, "planned_date")):
         left = (row["planned_date"] - as_of).days
         zh, en = _what(row)
         when_zh, when_en = _when(left)
@@ -98,7 +102,7 @@ def _confirmation(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> N
     late = rows[confirmed.notna() & (confirmed > rows["_due"])].copy()
     if not late.empty:
         late["_late"] = ctx.calendar.between_series(late["_due"], late["plan_confirmed"])
-    for row in rows_of(late):
+    for row in rows_of(late, (*READ, "planned_date", "_due", "plan_confirmed", "_late")):
         over = row["_late"]
         zh, en = _what(row)
         late_zh = f"，晚 {over} 个工作日" if over is not None else ""
@@ -113,7 +117,7 @@ def _confirmation(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> N
             owner_name=row["_owner"], due_date=as_date(row["_due"]), days=over, contract_id=row["contract_id"],
             node_state="late"))
     missing = rows[confirmed.isna() & (rows["_due"] < as_of)]
-    for row in rows_of(missing):
+    for row in rows_of(missing, (*READ, "planned_date", "_due")):
         over = ctx.calendar.workdays_between(as_date(row["_due"]), ctx.as_of)
         zh, en = _what(row)
         over_zh = f"，已逾期 {over} 个工作日" if over is not None else ""
@@ -128,7 +132,7 @@ def _confirmation(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> N
             owner_name=row["_owner"], due_date=as_date(row["_due"]), days=over, contract_id=row["contract_id"],
             node_state="missing"))
     ahead = rows[confirmed.isna() & (rows["_due"] >= as_of) & (rows["_due"] <= as_of + pd.Timedelta(days=UPCOMING_DAYS))]
-    for row in rows_of(ahead):
+    for row in rows_of(ahead, (*READ, "_due")):
         left = ctx.calendar.workdays_between(ctx.as_of, as_date(row["_due"]))
         if left is None:
             continue
@@ -161,7 +165,7 @@ def _reports(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> None:
     first["_since"] = first["_last"].where(first["_last"].notna(), first["signed_date"])
     first["_due"] = first["_since"] + pd.Timedelta(days=days)
     first["contract_id"] = first.index
-    for row in rows_of(first[first["_due"] < as_of]):
+    for row in rows_of(first[first["_due"] < as_of], (*READ, "_due", "_since", "_last", "signed_date")):
         over = (as_of - row["_due"]).days
         since = (as_of - row["_since"]).days
         if row["_last"] is not None:
@@ -178,7 +182,7 @@ def _reports(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> None:
             "The delivery manager should send this week's report and update the last report date.",
             key="delivery", index=row["_index"], column="last_report", project_id=row["project_id"],
             owner_name=row["_owner"], due_date=as_date(row["_due"]), days=over, contract_id=row["contract_id"]))
-    for row in rows_of(first[first["_due"] >= as_of]):
+    for row in rows_of(first[first["_due"] >= as_of], (*READ, "_due")):
         left = (row["_due"] - as_of).days
         when_zh, when_en = _when(left)
         output.upcoming.append(Upcoming(
@@ -195,7 +199,7 @@ def _reports(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> None:
 
 def _signoff(ctx: RuleContext, rows: pd.DataFrame) -> list:
     findings = []
-    for row in rows_of(rows[rows["_done"] & rows["signoff_date"].isna()]):
+    for row in rows_of(rows[rows["_done"] & rows["signoff_date"].isna()], (*READ, "actual_date")):
         zh, en = _what(row)
         findings.append(finding(
             ctx, "DEL-004",

@@ -66,7 +66,7 @@ def _review(ctx: RuleContext, table: pd.DataFrame) -> list:
     live = table["status"].isin(LIVE)
     no_review = table["review_date"].isna() & live
     rejected = table["review_result"].eq("reject").fillna(False).astype(bool)
-    for row in rows_of(table[no_review | rejected]):
+    for row in rows_of(table[no_review | rejected], ("_index", "_pindex", "project_id", "stage", "review_result")):
         has_form = row["_index"] is not None
         if row["review_result"] == "reject":
             zh = f"立项评审结论为“不通过”，但项目已推进到「{_stage_zh(row['stage'])}」。请重新评审或调整项目阶段。"
@@ -133,7 +133,7 @@ def _tier(ctx: RuleContext, projects: pd.DataFrame) -> list:
         f"Tier is typed as {row['tier']} but the initiation form computes {row['_computed']} "
         f"(qualification {row['_score']:g}). Confirm the tier or complete the form.",
         key="projects", index=row["_pindex"], column="tier", project_id=row["project_id"])
-        for row in rows_of(differs)]
+        for row in rows_of(differs, ("tier", "_computed", "_score", "_pindex", "project_id"))]
 
 
 def _stage_zh(stage: object) -> str:

@@ -29,7 +29,7 @@ def run(ctx: RuleContext) -> RuleOutput:
     in_bidding = table["stage_no"].ge(STAGE_ORDER["bidding"]).fillna(False).astype(bool)
     need = int(ctx.settings.min_research_rounds)
     rounds = table["research_rounds"].astype("Float64").fillna(0)
-    for row in rows_of(table[past_proposal & (rounds < need)]):
+    for row in rows_of(table[past_proposal & (rounds < need)], (*ON_BID, "research_rounds")):
         got = int(row["research_rounds"] or 0)
         output.findings.append(_on_bid_row(
             ctx, "PRO-001", row, "research_rounds",
@@ -37,7 +37,7 @@ def run(ctx: RuleContext) -> RuleOutput:
             f"The project is past Proposal with {got} research round(s); at least {need} are required. "
             "Pre-sales should complete the research and record it."))
     briefed = table["briefing_date"].notna() & table["briefing_level"].isin(SENIOR)
-    for row in rows_of(table[past_proposal & ~briefed]):
+    for row in rows_of(table[past_proposal & ~briefed], (*ON_BID, "briefing_date", "briefing_level")):
         if row["briefing_date"] is None:
             zh, en, column = ("项目已过方案阶段，但没有向客户总监及以上层级汇报的记录。请安排高层汇报并登记日期与对象层级。",
                               "The project is past Proposal without a briefing to the client's director level or above. "
@@ -48,13 +48,16 @@ def run(ctx: RuleContext) -> RuleOutput:
                               "above. Brief a director or executive.", "briefing_level")
         output.findings.append(_on_bid_row(ctx, "PRO-002", row, column, zh, en))
     locked = table["control_points_locked"].fillna(False).astype(bool)
-    for row in rows_of(table[in_bidding & ~locked]):
+    for row in rows_of(table[in_bidding & ~locked], ON_BID):
         output.findings.append(_on_bid_row(
             ctx, "PRO-003", row, "control_points_locked",
             "项目已进入投标阶段，但技术控标点尚未锁定。请售前与客户确认并锁定控标点。",
             "The project is in Bidding but the technical control points are not locked. Pre-sales should lock them "
             "with the client."))
     return output
+
+
+ON_BID = ("_index", "_pindex", "project_id")  # what _on_bid_row reads (rows_of converts only what is read)
 
 
 def _on_bid_row(ctx: RuleContext, rule_id: str, row: dict, column: str, zh: str, en: str):

@@ -54,20 +54,21 @@ class _Cells:
         from kaxl.sop.installments import locator
 
         frame, self.raw = ledger.frames[key], ledger.raw[key]
-        self.position = {label: pos for pos, label in enumerate(frame.index)}
+        # Index.get_loc, not a {label: position} dict of every row: the frames have a RangeIndex,
+        # where get_loc is arithmetic, and a sheet of 100k rows may have a handful of failures
+        self.index, self.raw_index = frame.index, self.raw.index
         self.src, self.row = frame["_src"].to_numpy(), frame["_row"].to_numpy()
         self.where = locator(ledger, key)
-        self.raw_positions = {label: pos for pos, label in enumerate(self.raw.index)}
         self.raw_columns: dict[str, object] = {}
 
     def locate(self, index: int, column: str) -> dict[str, object]:
-        pos = self.position[index]
+        pos = self.index.get_loc(index)
         return self.where(self.src[pos], self.row[pos], column)
 
     def raw_value(self, index: int, column: str) -> object:
         if column not in self.raw_columns:  # one array per column, not a pandas lookup per cell
             self.raw_columns[column] = self.raw[column].to_numpy(dtype=object)
-        return self.raw_columns[column][self.raw_positions[index]]
+        return self.raw_columns[column][self.raw_index.get_loc(index)]
 
 
 RULE_ORDER = {"SCH-003": 0, "SCH-006": 1, "SCH-005": 2, "SCH-008-min": 3, "SCH-008-max": 4}
@@ -79,7 +80,11 @@ def schema_for(spec: Sheet):  # -> pandera.pandas.DataFrameSchema (imported lazi
     import pandera.pandas as pa
 
     columns = {}
+    keys = {*spec.unique_together, *(c.key for c in spec.columns if c.unique)}
     for column in spec.columns:
+        if not (column.required or column.key in keys or (column.choices and not column.open_choices)
+                or column.min is not None or column.max is not None):
+            continue  # optional and free: nothing can fail, and pandera would still walk the column
         checks = []
         if column.choices and not column.open_choices:
             checks.append(pa.Check.isin(list(column.choice_keys)))

@@ -20,6 +20,8 @@ from kaxl.validators._common import LIVE, finding, iso, owner, where
 
 KP_ROLES = ("decision_maker", "economic_buyer")
 UPCOMING_DAYS = 7
+# What the STK-002 messages read (rows_of converts only these).
+COLD = ("project_id", "name", "owner", "account_manager", "last_contact", "_contact", "_since", "_index")
 
 
 def run(ctx: RuleContext) -> RuleOutput:
@@ -63,7 +65,7 @@ def _cold(ctx: RuleContext, joined: pd.DataFrame, output: RuleOutput) -> None:
     kps = joined[is_kp]
     since = (pd.Timestamp(ctx.as_of) - kps["_contact"]).dt.days
     cold = kps[since.isna() | (since > limit)]
-    for row in rows_of(cold.assign(_since=since.loc[cold.index])):
+    for row in rows_of(cold.assign(_since=since.loc[cold.index]), COLD):
         person = row["owner"] or row["account_manager"]
         name = row["name"] or "?"
         if row["_since"] is None:
@@ -82,7 +84,7 @@ def _cold(ctx: RuleContext, joined: pd.DataFrame, output: RuleOutput) -> None:
                                        column="last_contact", project_id=row["project_id"], owner_name=person,
                                        due_date=due, days=days))
     soon = kps[since.notna() & (since <= limit) & (since > limit - UPCOMING_DAYS)]
-    for row in rows_of(soon.assign(_since=since.loc[soon.index])):
+    for row in rows_of(soon.assign(_since=since.loc[soon.index]), COLD):
         due = (row["_contact"] + pd.Timedelta(days=limit)).date()
         ahead = limit - int(row["_since"])
         person = row["owner"] or row["account_manager"]
@@ -107,7 +109,7 @@ def _opponents(ctx: RuleContext, joined: pd.DataFrame) -> list:
     covered = set(answered["project_id"].dropna())
     strong = joined[joined["attitude"].eq("opponent") & joined["influence"].ge(4).fillna(False).astype(bool)]
     findings = []
-    for row in rows_of(strong[~strong["project_id"].isin(covered)]):
+    for row in rows_of(strong[~strong["project_id"].isin(covered)], ("name", "influence", "_index", "project_id")):
         findings.append(finding(
             ctx, "STK-003",
             f"{row['name']}（影响力 {row['influence']}）持反对态度，但该项目没有登记带应对措施的风险。请在「风险登记」中登记并写明应对措施。",

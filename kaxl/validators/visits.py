@@ -23,6 +23,8 @@ from kaxl.validators._common import as_date, finding, iso, owner, where
 
 NEEDS = ("visits",)
 UPCOMING_DAYS = 7  # a customer whose monthly meeting falls due within a week is an upcoming node
+# The columns every visit message reads (each rule adds its dates): rows_of converts only these.
+VISIT = ("project_id", "visit_date", "kind", "visitor", "_index")
 KIND_ZH = {"in_person": "面谈", "phone": "电话", "video": "视频", "event": "活动"}
 
 
@@ -59,7 +61,7 @@ def _records(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> None:
     rows["_due"] = rows["visit_date"] + pd.Timedelta(days=days)
     recorded = rows["record_date"]
     rule_zh, rule_en = f"拜访后 {days} 天内（24小时）", f"within {days_en(days)} (24 h)"
-    for row in rows_of(rows[recorded.notna() & (recorded > rows["_due"])]):
+    for row in rows_of(rows[recorded.notna() & (recorded > rows["_due"])], (*VISIT, "_due", "record_date")):
         over = (row["record_date"] - row["_due"]).days
         zh, en = _what(row)
         output.findings.append(finding(
@@ -71,7 +73,7 @@ def _records(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> None:
             key="visits", index=row["_index"], column="record_date", project_id=row["project_id"],
             owner_name=visitor(ctx, row), due_date=as_date(row["_due"]), days=over, node_state="late"))
     happened = recorded.isna() & (rows["visit_date"] <= as_of)
-    for row in rows_of(rows[happened & (rows["_due"] < as_of)]):
+    for row in rows_of(rows[happened & (rows["_due"] < as_of)], (*VISIT, "_due")):
         over = (as_of - row["_due"]).days
         zh, en = _what(row)
         person = visitor(ctx, row)
@@ -83,7 +85,7 @@ def _records(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> None:
             f"{days_en(over)} overdue. {person or 'The visitor'}: write up the outcome and next step and date it.",
             key="visits", index=row["_index"], column="record_date", project_id=row["project_id"],
             owner_name=person, due_date=as_date(row["_due"]), days=over, node_state="missing"))
-    for row in rows_of(rows[happened & (rows["_due"] >= as_of)]):
+    for row in rows_of(rows[happened & (rows["_due"] >= as_of)], (*VISIT, "_due")):
         left = (row["_due"] - as_of).days
         zh, en = _what(row)
         output.upcoming.append(Upcoming(
@@ -111,7 +113,7 @@ def _plans(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> None:
     late = rows[planned.notna() & (planned > rows["_due"])].copy()
     if not late.empty:
         late["_late"] = ctx.calendar.between_series(late["_due"], late["plan_date"])
-    for row in rows_of(late):
+    for row in rows_of(late, (*VISIT, "_due", "plan_date", "_late")):
         over = row["_late"]
         late_zh = f"，晚 {over} 个工作日" if over is not None else ""
         late_en = f", {days_en(over).replace('day', 'working day')} late" if over is not None else ""
@@ -125,7 +127,7 @@ def _plans(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> None:
             key="visits", index=row["_index"], column="plan_date", project_id=row["project_id"],
             owner_name=visitor(ctx, row), due_date=as_date(row["_due"]), days=over, node_state="late"))
     missing = rows[planned.isna() & (rows["_due"] < as_of)]
-    for row in rows_of(missing):
+    for row in rows_of(missing, (*VISIT, "_due")):
         over = ctx.calendar.workdays_between(as_date(row["_due"]), ctx.as_of)
         zh, en = _what(row)
         done = row["visit_date"] <= as_of
@@ -138,7 +140,7 @@ def _plans(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> None:
             f"{en} has no plan date: it needed a plan by {iso(row['_due'])} ({rule_en}). {fix_en}",
             key="visits", index=row["_index"], column="plan_date", project_id=row["project_id"],
             owner_name=visitor(ctx, row), due_date=as_date(row["_due"]), days=over, node_state="missing"))
-    for row in rows_of(rows[planned.isna() & (rows["_due"] >= as_of)]):
+    for row in rows_of(rows[planned.isna() & (rows["_due"] >= as_of)], (*VISIT, "_due")):
         ahead = ctx.calendar.workdays_between(ctx.as_of, as_date(row["_due"]))
         if ahead is None:
             continue
@@ -217,7 +219,7 @@ def _why(ctx: RuleContext, project_id: str, grades: pd.Series) -> tuple[str, str
 
 # ------------------------------------------------------------------------------ VIS-004 follow-up
 
-FOLLOW_UP_COLUMNS = ("project_id", "visit_date", "kind", "visitor", "next_date", "next_step", "_index")
+FOLLOW_UP_COLUMNS = (*VISIT, "next_date", "next_step")
 
 
 def _follow_ups(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> None:
