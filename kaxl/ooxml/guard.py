@@ -6,8 +6,8 @@ checks the first 4 KB of every part, but a prolog can be padded with comments be
 every part this package parses or patches is checked over its whole length here. XML is
 case-sensitive and parsers only honour the upper-case keywords, so an exact search is complete.
 Both keywords start with "<!", and most sheets hold no "!" at all: one single-byte search
-(memchr, an order of magnitude faster than a multi-byte one) clears them, and only a part
-that has a "!" somewhere is searched for the keywords themselves.
+(memchr, far faster than a multi-byte search) clears them, and only a part that has a "!"
+somewhere is searched for the keywords themselves.
 """
 
 from __future__ import annotations

@@ -157,9 +157,14 @@ def _escalation_notes(ledger: Any, table: pd.DataFrame) -> tuple[pd.Series, pd.S
     combos = keys[overdue].drop_duplicates()
     for am, co, lvl in combos.itertuples(index=False, name=None):
         notes[(am, co, int(lvl))] = _note(am, co, int(lvl), manager_of.get(am), management)
-    joined = [notes.get((am, co, int(lvl))) if not pd.isna(lvl) else None
-              for am, co, lvl in keys.itertuples(index=False, name=None)]
-    parts = [pd.Series([j[i] if j else None for j in joined], index=table.index, dtype=object) for i in range(3)]
+    # only the overdue installments have a note: the others stay None, without a look at each
+    joined = [notes.get((am, co, int(lvl))) for am, co, lvl in keys[overdue].itertuples(index=False, name=None)]
+    at = overdue.to_numpy(dtype=bool)
+    parts = []
+    for i in range(3):
+        column = np.full(len(table), None, dtype=object)
+        column[at] = [j[i] if j else None for j in joined]
+        parts.append(pd.Series(column, index=table.index, dtype=object))
     return parts[0], parts[1], parts[2]
 
 

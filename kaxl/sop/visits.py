@@ -100,7 +100,8 @@ def _cadence(ctx) -> pd.DataFrame:
     watched = projects["status"].eq("active").fillna(False).astype(bool) & (graded | strategic) & tracked
 
     seen = visits(ctx)
-    in_person = seen[seen["kind"].eq("in_person") & seen["visit_date"].notna() & seen["_customer"].notna()]
+    in_person = seen.loc[seen["kind"].eq("in_person") & seen["visit_date"].notna() & seen["_customer"].notna(),
+                         ["_customer", "visit_date"]]  # only what the cadence reads
     past = in_person[in_person["visit_date"] <= as_of]
     ahead = in_person[in_person["visit_date"] > as_of]
     last = past.groupby("_customer")["visit_date"].max()
@@ -128,7 +129,7 @@ def per_project(ctx) -> pd.DataFrame:
     seen = visits(ctx)
     as_of = pd.Timestamp(ctx.as_of)
     window = as_of - pd.Timedelta(days=int(ctx.settings.visit_cadence_days))
-    past = seen[seen["visit_date"].notna() & (seen["visit_date"] <= as_of)]
+    past = seen.loc[seen["visit_date"].notna() & (seen["visit_date"] <= as_of), ["project_id", "visit_date", "kind"]]
     by_project = past.groupby("project_id")
     in_person = past[past["kind"].eq("in_person")].groupby("project_id")["visit_date"].max()
     recent = past[past["visit_date"] >= window].groupby("project_id").size()

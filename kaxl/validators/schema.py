@@ -80,11 +80,7 @@ def schema_for(spec: Sheet):  # -> pandera.pandas.DataFrameSchema (imported lazi
     import pandera.pandas as pa
 
     columns = {}
-    keys = {*spec.unique_together, *(c.key for c in spec.columns if c.unique)}
     for column in spec.columns:
-        if not (column.required or column.key in keys or (column.choices and not column.open_choices)
-                or column.min is not None or column.max is not None):
-            continue  # optional and free: nothing can fail, and pandera would still walk the column
         checks = []
         if column.choices and not column.open_choices:
             checks.append(pa.Check.isin(list(column.choice_keys)))

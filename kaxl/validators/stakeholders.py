@@ -27,12 +27,16 @@ COLD = ("project_id", "name", "owner", "account_manager", "last_contact", "_cont
 def run(ctx: RuleContext) -> RuleOutput:
     output = RuleOutput()
     projects = project_rows(ctx)
-    stakeholders = ctx.ledger.frames["stakeholders"].copy()
+    stakeholders = ctx.ledger.frames["stakeholders"].copy(deep=False)  # new columns only: no data copied
     stakeholders["_index"] = stakeholders.index
     stakeholders["_contact"] = effective_last_contact(ctx)
     live = projects[projects["status"].isin(LIVE)]
     output.findings += _map(ctx, live, stakeholders)
-    joined = stakeholders.merge(live[["project_id", "account_manager"]], on="project_id", how="inner")
+    # the people of live projects with their AM: one lookup of a project id per person (the
+    # live projects are one row per id), the rows an inner merge would give, in the map's order
+    at = pd.Index(live["project_id"]).get_indexer(stakeholders["project_id"])
+    joined = stakeholders[at >= 0].reset_index(drop=True)
+    joined["account_manager"] = live["account_manager"].to_numpy(dtype=object)[at[at >= 0]]
     _cold(ctx, joined, output)
     output.findings += _opponents(ctx, joined)
     return output

@@ -57,7 +57,7 @@ def _what(row: dict) -> tuple[str, str]:
 def _records(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> None:
     days = int(ctx.settings.visit_record_days)
     as_of = pd.Timestamp(ctx.as_of)
-    rows = rows[rows["visit_date"].notna()].copy()
+    rows = rows.loc[rows["visit_date"].notna(), [*VISIT, "record_date"]]  # only what VIS-001 reads
     rows["_due"] = rows["visit_date"] + pd.Timedelta(days=days)
     recorded = rows["record_date"]
     rule_zh, rule_en = f"拜访后 {days} 天内（24小时）", f"within {days_en(days)} (24 h)"
@@ -103,7 +103,7 @@ def _records(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> None:
 def _plans(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> None:
     days = int(ctx.settings.visit_plan_days)
     as_of = pd.Timestamp(ctx.as_of)
-    rows = rows[rows["kind"].eq("in_person") & rows["visit_date"].notna()].copy()
+    rows = rows.loc[rows["kind"].eq("in_person") & rows["visit_date"].notna(), [*VISIT, "plan_date"]]
     if rows.empty:
         return
     rows["_due"] = ctx.calendar.shift_series(rows["visit_date"], -days)
@@ -224,10 +224,10 @@ FOLLOW_UP_COLUMNS = (*VISIT, "next_date", "next_step")
 
 def _follow_ups(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> None:
     as_of = pd.Timestamp(ctx.as_of)
-    promised = rows[rows["next_date"].notna() & rows["_status"].eq("active")]
+    promised = rows.loc[rows["next_date"].notna() & rows["_status"].eq("active"), list(FOLLOW_UP_COLUMNS)]
     if promised.empty:
         return
-    happened = rows[rows["visit_date"].notna() & (rows["visit_date"] <= as_of)]
+    happened = rows.loc[rows["visit_date"].notna() & (rows["visit_date"] <= as_of), ["project_id", "visit_date"]]
     latest = lookup(promised["project_id"], happened.groupby("project_id")["visit_date"].max())
     open_ = promised[~(latest >= promised["next_date"])]
     for row in rows_of(open_[open_["next_date"] < as_of], FOLLOW_UP_COLUMNS):
