@@ -8,16 +8,22 @@ SQLite store with ``--weeks`` weekly snapshots of it (the store a team has after
 times the real command line, alternating so both see the same machine:
 
 - ``kaxl check LEDGER --json`` against ``kaxl check LEDGER --json --history STORE`` (records the
-  run's snapshot, replacing the same as-of each time, and reads back its findings' ages);
+  run's snapshot, replacing the same as-of each time; its findings' ages come from the write);
 - the same without ``--json`` (record only);
-- ``kaxl summary`` without and with the history (reads the weeks back for the trend tab) — shown,
-  no bar.
+- ``kaxl summary`` without and with the history (records, reads back what the trend tab shows,
+  writes the tab): bar ≤ +2 s — recording about 1 s (check's bar) and the tab ≤ 1 s (issue 23).
 
-Measured 2026-12-07 11:22 UTC on the 2-core machine, quiet, 20,000 projects with every SPEC §7
-sheet, 12 stored weeks, 1 run: check --json 10.48 → 10.59 s (×1.01, PASS); check 8.17 → 9.25 s
-(×1.13, PASS); summary 12.79 → 19.12 s (×1.50: records the snapshot and reads the 12 weeks back for
-the trend tab and since-last-week; no bar here — the trend tab itself is bench/trend_tab.py's).
-Store: 22.2 MB per snapshot (most of it the findings' bilingual messages), 289 MB for 13.
+Each case's best run counts (other work on a shared machine only ever adds time).
+
+Measured 2026-12-07 11:22 UTC before the summary read only what its trend tab shows (quiet,
+20,000 projects with every SPEC §7 sheet, 12 stored weeks, 1 run): check --json 10.48 → 10.59 s
+(×1.01); check 8.17 → 9.25 s (×1.13); summary 12.79 → 19.12 s (+6.3 s: it read the 12 weeks back
+whole). After (12:45 UTC, the machine loaded ×2 by other work, 2 runs, best): check --json ×1.09,
+check ×1.19 — both PASS; the summary's wall times swung by more than the history costs. In
+process on the same store, best of 3 alternating with the old code: the history's part of the
+summary 5.6 s → 2.0 s (recording 1.2 s, reading back 0.4 s, the trend tab 0.6 s); check --json's
+1.3 s → 1.2 s. Store: 22.2 MB per snapshot (most of it the findings' bilingual messages), 289 MB
+for 13.
 """
 
 from __future__ import annotations
@@ -25,7 +31,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 AS_OF = dt.date(2026, 11, 16)
 BAR = 1.25
+SUMMARY_BAR_S = 2.0
 
 
 def _kaxl() -> list[str]:
@@ -107,10 +113,13 @@ def main() -> None:
           f"store: {args.weeks} weekly snapshots + the timed as-of, {after / 1e6:.1f} MB "
           f"({size / args.weeks / 1e6:.1f} MB per snapshot; writing one took {per_write:.2f} s)")
     for name, (plain, kept) in times.items():
-        a, b = statistics.median(plain), statistics.median(kept)
-        verdict = ("PASS" if b / a <= BAR else "FAIL") if name.startswith("check") else "(no bar)"
+        a, b = min(plain), min(kept)
+        if name.startswith("check"):
+            bar, verdict = f"bar ≤ ×{BAR}", "PASS" if b / a <= BAR else "FAIL"
+        else:
+            bar, verdict = f"bar ≤ +{SUMMARY_BAR_S:.0f} s", "PASS" if b - a <= SUMMARY_BAR_S else "FAIL"
         print(f"{name:14s} without {a:6.2f} s · with the history {b:6.2f} s · ×{b / a:.2f} "
-              f"(+{b - a:.2f} s; bar ≤ ×{BAR}) {verdict}  runs: {', '.join(f'{t:.2f}' for t in plain)} | "
+              f"(+{b - a:.2f} s; {bar}) {verdict}  runs: {', '.join(f'{t:.2f}' for t in plain)} | "
               f"{', '.join(f'{t:.2f}' for t in kept)}")
 
 
