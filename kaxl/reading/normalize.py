@@ -331,15 +331,29 @@ def normalize_column(column: Column, raw: Sequence[object] | np.ndarray) -> tupl
     if results is None:
         normalise = normalizer_for(column)
         results = [normalise(u) for u in uniques]
-    bad = np.fromiter((r is UNREADABLE for r in results), dtype=bool, count=len(results))
-    unreadable = bad[codes] if len(results) else np.zeros(len(raw_array), dtype=bool)
-    unreadable &= codes >= 0
-    clean = [None if r is UNREADABLE else r for r in results]
+    # list.count and infer_dtype run in C: most columns have no unreadable value and are all
+    # text or all not, so the per-value passes below are only for the columns that need them
+    if results.count(UNREADABLE):
+        bad = np.fromiter((r is UNREADABLE for r in results), dtype=bool, count=len(results))
+        unreadable = bad[codes] & (codes >= 0)
+        clean = [None if r is UNREADABLE else r for r in results]
+    else:
+        unreadable, clean = np.zeros(len(raw_array), dtype=bool), results
     # only text: a string equals only an equal string, while 1, 1.0 and True share a code
-    text = np.fromiter((u.__class__ is str for u in uniques), dtype=bool, count=len(uniques))
+    if not len(uniques):
+        return _typed(column, clean, codes), unreadable, raw_array.copy()
+    kind = pd.api.types.infer_dtype(uniques, skipna=False)
+    if kind == "string":  # every value text: each cell takes its unique's object
+        shared = np.asarray(uniques, dtype=object)[codes]
+        empty = codes < 0
+        if empty.any():
+            shared[empty] = raw_array[empty]
+        return _typed(column, clean, codes), unreadable, shared
     shared = raw_array.copy()
-    same = (codes >= 0) & text[codes] if len(uniques) else np.zeros(len(raw_array), dtype=bool)
-    shared[same] = np.asarray(uniques, dtype=object)[codes[same]]
+    if kind in ("mixed", "mixed-integer"):  # some text among other values
+        text = np.fromiter((u.__class__ is str for u in uniques), dtype=bool, count=len(uniques))
+        same = (codes >= 0) & text[codes]
+        shared[same] = np.asarray(uniques, dtype=object)[codes[same]]
     return _typed(column, clean, codes), unreadable, shared
 
 
