@@ -115,9 +115,10 @@ class Summary:
         findings = self.book.add_worksheet("校验 Findings")
         r = self.result
         self.table(alerts, data.alerts_table(r.alerts), "Alerts", "预警 Alerts — 按严重程度与截止日期排序 by severity and due date")
-        ordered = data.sorted_findings(r.findings)
-        self.table(findings, data.findings_table(ordered), "Findings", "校验 Findings — 点击单元格地址打开台账 click a cell to open the ledger",
-                    links={"cell": [self._ledger_link(f) for f in ordered]})
+        # the check's findings are in the tab's order already (run_check sorts them by sort_key)
+        self.table(findings, data.findings_table(r.findings), "Findings",
+                   "校验 Findings — 点击单元格地址打开台账 click a cell to open the ledger",
+                   links={"cell": [self._ledger_link(f) for f in r.findings]})
         self._dashboard(dashboard)
         project_table, first_deduction = data.projects_table(r.projects, r.deductions)
         self.table(projects, project_table, "Projects", "项目 Projects — 评分、分级、覆盖率与下一节点 scores, grade, coverage, next node",

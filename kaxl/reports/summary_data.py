@@ -220,13 +220,9 @@ def receivables_table(receivables: pd.DataFrame) -> Table:
     return frame_table(frame, RECEIVABLE_COLUMNS)
 
 
-def sorted_findings(findings: list) -> list:
-    """The findings in the Findings tab's order: most severe first, then by file, sheet and row."""
-    return sorted(findings, key=lambda f: f.sort_key())
-
-
 def findings_table(findings: list) -> Table:
-    """The Findings tab's rows, one per finding in the order given (see :func:`sorted_findings`)."""
+    """The Findings tab's rows, one per finding in the order given (the check's: by severity,
+    file, sheet, row — :meth:`Finding.sort_key`)."""
     columns = FINDING_COLUMNS
     rows = []
     for f in findings:

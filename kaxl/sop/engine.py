@@ -93,7 +93,7 @@ class CheckResult:
     as_of: dt.date
     ledger: Ledger
     settings: Any
-    findings: list[Finding]
+    findings: list[Finding]  # sorted by Finding.sort_key (severity, file, sheet, row): what every output lists
     alerts: pd.DataFrame
     projects: pd.DataFrame
     receivables: pd.DataFrame
