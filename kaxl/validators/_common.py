@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from kaxl.contract.columns import ROLE_COLUMNS
-from kaxl.contract.findings import Finding
+from kaxl.contract.findings import Finding, make
 from kaxl.contract.rules import rule
 from kaxl.sop.engine import RuleContext, RuleOutput, Upcoming
 from kaxl.sop.installments import days_en, locator, rows_of
@@ -76,10 +76,9 @@ def as_date(value: Any) -> dt.date | None:
 
 def finding(ctx: RuleContext, rule_id: str, zh: str, en: str, *, key: str, index: Any, column: str | None,
             project_id: Any, role: str | None = None, owner_name: str | None = None, **fields: Any) -> Finding:
-    meta = rule(rule_id)  # what make() would look up again: severity and default owner role
-    role = role or meta.owner_role
-    return Finding(rule_id, fields.pop("severity", meta.severity), zh, en, **where(ctx, key, index, column),
-                   project_id=project_id, owner_role=role, owner=owner_name or owner(ctx, project_id, role), **fields)
+    role = role or rule(rule_id).owner_role
+    return make(rule_id, zh, en, **where(ctx, key, index, column), project_id=project_id,
+                owner_role=role, owner=owner_name or owner(ctx, project_id, role), **fields)
 
 
 # ------------------------------------------------------------------------------ deadline rules
