@@ -11,6 +11,7 @@ from typing import Any
 from kaxl.contract.rules import rule
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+SEVERITIES = tuple(SEVERITY_ORDER)  # most severe first
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
 

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, exc
 
 import kaxl
+from kaxl.contract.findings import SEVERITIES
 from kaxl.errors import KaxlError
 from kaxl.history import runs, schema
 from kaxl.history.frames import FINDING_COLUMNS, KPI_COLUMNS, PORTFOLIO, PROJECT_COLUMNS, History
@@ -37,7 +38,6 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 DEFAULT_STORE_NAME = "kaxl-history.sqlite"
 _PG_MIGRATION_LOCK = 0x6B61786C  # "kaxl": one migrating process at a time per database
 _RETRIES = 5
-SEVERITIES = ("error", "warning", "info")
 TREND_PROJECT_COLUMNS = ["as_of", "project_id", "stage", "expected_close"]
 """What the trend tab reads of a project in the weeks before the last two: its stage (time in
 stage) and expected close (times pushed); the waterfall and the stage matrix compare the last
@@ -295,7 +295,7 @@ class HistoryStore:
                                           where=[p.c.project_id.in_(active)])
             kpis = _frame(conn, schema.kpis, KPI_COLUMNS, ledger_set, dates=dates,
                           where=[schema.kpis.c.scope == PORTFOLIO])
-            findings = _typed(pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS}))
+            findings = _typed(_empty(FINDING_COLUMNS))
             return History(findings, projects, kpis, severity_counts=_severity_counts(conn, ledger_set, dates))
 
         return self._reading(read)
@@ -403,12 +403,16 @@ def _frame(conn: sa.Connection, table: sa.Table, columns: list[str], ledger_set:
         rows = cursor.fetchall()
     finally:
         cursor.close()
-    frame = pd.DataFrame(rows, columns=read, dtype=object) if rows else \
-        pd.DataFrame({c: pd.Series(dtype=object) for c in read})
+    frame = pd.DataFrame(rows, columns=read, dtype=object) if rows else _empty(read)
     if only is not None:
         frame = frame.reindex(columns=columns).astype(object)
         frame = frame.where(frame.notna(), None)
     return _typed(frame)
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    """No rows, ``columns`` of objects (what a read of nothing gives, for :func:`_typed`)."""
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
 def _older_then_recent(conn: sa.Connection, table: sa.Table, columns: list[str], ledger_set: str,

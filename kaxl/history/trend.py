@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kaxl.contract.columns import STAGES
+from kaxl.contract.findings import SEVERITIES
 from kaxl.history.frames import PORTFOLIO, History
 
 WEEKS = 12
-SEVERITIES = ("error", "warning", "info")
 
 
 @dataclass(frozen=True)
