@@ -158,18 +158,25 @@ def test_fixed_then_broken_again_counts_from_its_return(weeks, tmp_path):
     assert ages[OLD].first_seen.date() == WEEKS[0] and ages[OLD].weeks_open == 2
 
 
-def test_the_summary_reads_only_what_its_trend_tab_shows(weeks, store_url, tmp_path):
-    """`kaxl summary` reads the trend's history (no findings rows, the stored per-severity counts,
-    older weeks' projects narrowed): each week gives exactly the views and the tab of the whole
-    stored history."""
+def _narrowed_and_whole(weeks, store_url, tmp_path, read):
+    """Week by week: (week, the run recorded with ``read``'s narrowed history, the same run with
+    the whole stored history)."""
     from kaxl.history.recording import with_history
 
     edited, _ = weeks
     choice = StoreChoice(store_url, tmp_path, "test")
     for week, result in enumerate(edited, 1):
-        trend = record_run(result, choice, read="trend")
+        run = record_run(result, choice, read=read)
         with open_store(store_url) as store:
-            full = with_history(result, store.load_history("台账.xlsx"))
+            whole = with_history(result, store.load_history("台账.xlsx"))
+        yield week, run, whole
+
+
+def test_the_summary_reads_only_what_its_trend_tab_shows(weeks, store_url, tmp_path):
+    """`kaxl summary` reads the trend's history (no findings rows, the stored per-severity counts,
+    older weeks' projects narrowed): each week gives exactly the views and the tab of the whole
+    stored history."""
+    for week, trend, full in _narrowed_and_whole(weeks, store_url, tmp_path, "trend"):
         a, b = full.history, trend.history
         assert b.findings.empty and b.severity_counts is not None and a.dates == b.dates
         assert len(b.projects) < len(a.projects) or week <= 2  # the weeks before the last two: narrowed
@@ -195,14 +202,7 @@ def test_the_summary_reads_only_what_its_trend_tab_shows(weeks, store_url, tmp_p
 def test_the_digest_reads_only_what_its_views_use(weeks, store_url, tmp_path):
     """`kaxl digest` reads the older weeks narrowed (identity and owners, push dates): every
     recipient's digest is exactly the one built from the whole stored history."""
-    from kaxl.history.recording import with_history
-
-    edited, _ = weeks
-    choice = StoreChoice(store_url, tmp_path, "test")
-    for week, result in enumerate(edited, 1):
-        run = record_run(result, choice, read="full")
-        with open_store(store_url) as store:
-            whole = with_history(result, store.load_history("台账.xlsx"))
+    for week, run, whole in _narrowed_and_whole(weeks, store_url, tmp_path, "full"):
         assert run.history.dates == whole.history.dates
         narrowed = run.history.findings[run.history.findings["as_of"].lt(run.history.dates[-2])] if week > 2 else None
         assert narrowed is None or narrowed["message_en"].isna().all() and narrowed["rule"].isna().all()
