@@ -215,11 +215,16 @@ def run() -> None:
     nothing: 12 % of ``kaxl check --json`` on the 20,000-project benchmark ledger (6.43 → 5.62 s,
     single process, 3 runs alternating). Reference counting still frees everything as usual, and
     a command is one short process. (The Excel buttons run in Excel's Python: not affected.)
+    The interpreter still runs the collector once as it exits, over every object the command
+    left alive; frozen first, they are skipped (0.2 s of the 20,000-project check's exit).
     """
     import gc
 
     gc.disable()
-    main()
+    try:
+        main()
+    finally:
+        gc.freeze()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,8 +42,21 @@ def split_cell(reference: str) -> tuple[str, str]:
     return sheet, address
 
 
-def same_file(finding: Finding, path: str | Path) -> bool:
-    return finding.file is None or _resolved(str(finding.file)) == _resolved(str(path))
+def in_file(path: str | Path) -> Callable[[Finding], bool]:
+    """Whether a finding is about ``path`` (a finding naming no file is about every file).
+
+    Decided once per distinct file name, not per finding: 30,000 findings name one or two
+    files, and comparing resolved paths costs microseconds each."""
+    target = _resolved(str(path))
+    verdicts: dict[object, bool] = {None: True}
+
+    def about(finding: Finding) -> bool:
+        verdict = verdicts.get(finding.file)
+        if verdict is None:
+            verdict = verdicts[finding.file] = _resolved(str(finding.file)) == target
+        return verdict
+
+    return about
 
 
 @functools.lru_cache(maxsize=64)
@@ -52,11 +66,15 @@ def _resolved(path: str) -> Path:
     return Path(path).resolve()
 
 
+_CELL_END = re.compile(r"![A-Z]{1,3}\d+$")
+
+
 def marks_for(findings: list[Finding], path: str | Path) -> list[Mark]:
     """One mark per cell of ``path``: worst severity wins, every message goes into the note."""
     by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    about = in_file(path)
     for finding in findings:
-        if finding.cell and same_file(finding, path) and re.search(r"![A-Z]{1,3}\d+$", finding.cell):
+        if finding.cell and about(finding) and _CELL_END.search(finding.cell):
             by_cell[split_cell(finding.cell)].append(finding)
     marks: list[Mark] = []
     for (sheet, cell), items in by_cell.items():
@@ -82,8 +100,9 @@ FINDINGS_HEADER = ["单元格 Cell", "级别 Severity", "规则 Rule", "项目 P
 def findings_rows(findings: list[Finding], path: str | Path | None = None) -> list[list[object]]:
     """Rows of the Findings tab; the first column is the in-workbook link target."""
     rows = []
+    about = in_file(path) if path is not None else None
     for f in findings:
-        if path is not None and not same_file(f, path):
+        if about is not None and not about(f):
             continue
         rows.append([f.cell or f.sheet or "", f"{SEVERITY_ZH[f.severity]} {f.severity}", f.rule, f.project_id,
                      f.owner, f.owner_role, f.due_date, f.message_zh, f.message_en, f.sheet, f.row, f.column])
