@@ -98,3 +98,44 @@ def test_the_annotated_copy_round_trips_with_either_codec(codec, tmp_path: Path)
         assert info.compress_size == len(zipcodec.deflate(DATA + b"<!-- changed -->"))
 
 
+
+
+BIG = DATA * 4  # over a megabyte: deflated in the background as soon as it is written
+
+
+def test_a_big_part_written_twice_is_saved_as_written_last(codec, tmp_path: Path) -> None:
+    from kaxl.ooxml.package import Package
+
+    src = _zip(tmp_path / "src.xlsx", DATA)
+    with Package(src) as package:
+        package.write("xl/worksheets/sheet1.xml", BIG)
+        package.write("xl/worksheets/sheet2.xml", BIG + b"<!-- two -->")
+        package.write("xl/worksheets/sheet1.xml", BIG + b"<!-- last -->")
+        package.write("xl/worksheets/sheet2.xml", b"<small/>")  # a small part: deflated at save
+        package.remove("xl/worksheets/sheet2.xml")
+        package.save(tmp_path / "out.xlsx")
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as out:
+        assert out.testzip() is None
+        assert out.namelist() == ["xl/worksheets/sheet1.xml"]
+        assert out.read("xl/worksheets/sheet1.xml") == BIG + b"<!-- last -->"
+
+
+def test_a_part_read_ahead_is_read_and_checked_as_any_other(codec, tmp_path: Path) -> None:
+    from kaxl.errors import LedgerReadError
+    from kaxl.ooxml.package import Package
+
+    good = _zip(tmp_path / "good.xlsx", DATA)
+    with Package(good) as package:
+        package.read_ahead("xl/worksheets/sheet1.xml")
+        assert package.read("xl/worksheets/sheet1.xml") == DATA
+    bad = _zip(tmp_path / "bad.xlsx", DATA)
+    _patch_central(bad, 16, zlib.crc32(DATA) ^ 1)
+    with Package(bad) as package:
+        package.read_ahead("xl/worksheets/sheet1.xml")
+        with pytest.raises(LedgerReadError, match="damaged"):
+            package.read("xl/worksheets/sheet1.xml")
+    entity = _zip(tmp_path / "entity.xlsx", b'<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>')
+    with Package(entity) as package:
+        package.read_ahead("xl/worksheets/sheet1.xml")
+        with pytest.raises(LedgerReadError):
+            package.read("xl/worksheets/sheet1.xml")

@@ -110,11 +110,14 @@ class Annotator:
                 except ValueError:
                     continue
         parts = {k.casefold(): v for k, v in self.previous.parts.items()}
-        for entry in self.book.sheets():  # workbook order keeps the record deterministic
-            if entry.name in wanted or entry.name in earlier or entry.name.casefold() in parts:
-                sheet = _SheetAnnotator(self, entry, earlier.get(entry.name, {}), wanted.get(entry.name, {}),
-                                        parts.get(entry.name.casefold(), SheetParts()))
-                sheet.run()
+        touched = [entry for entry in self.book.sheets()  # workbook order keeps the record deterministic
+                   if entry.name in wanted or entry.name in earlier or entry.name.casefold() in parts]
+        for n, entry in enumerate(touched):
+            if n + 1 < len(touched):  # the next sheet inflates while this one is patched
+                self.package.read_ahead(touched[n + 1].part)
+            sheet = _SheetAnnotator(self, entry, earlier.get(entry.name, {}), wanted.get(entry.name, {}),
+                                    parts.get(entry.name.casefold(), SheetParts()))
+            sheet.run()
 
     def _any_vml(self) -> bool:
         return any(True for _ in iter_parts(self.package, ".vml"))

@@ -311,7 +311,9 @@ def _document(rows: list[str], links: list[str], cols: str, dimension: str) -> b
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>',
         "</worksheet>",
     ]
-    return "".join(parts).encode("utf-8")
+    # each piece encoded, then the bytes joined: joining the text first would copy a tab's
+    # rows once more, at two or four bytes a character (they hold Chinese)
+    return b"".join([part.encode("utf-8") for part in parts])
 
 
 def locator(titles: Sequence[str]) -> Callable[[str], str | None]:

@@ -20,7 +20,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from kaxl.atomic import atomic_output
@@ -34,6 +34,8 @@ _END = struct.Struct("<4s4H2LH")
 _NEW_PART_TIME = (1980, 1, 1, 0, 0, 0)  # what Excel and XlsxWriter stamp on every entry
 _UTF8_FLAG = 0x800
 _ZIP32_LIMIT = 0xFFFFFFFF
+# A part at least this big is deflated as soon as it is written (see Package.write)
+_EAGER_BYTES = 1 << 20
 
 
 class Package:
@@ -50,6 +52,10 @@ class Package:
         self._infos = {info.filename: info for info in self._zip.infolist()}
         self._order = list(self._infos)
         self._changed: dict[str, bytes] = {}
+        # big changed parts being deflated in the background: name -> (the bytes, their entry)
+        self._deflating: dict[str, tuple[bytes, Future[_Entry]]] = {}
+        self._reading: dict[str, Future[bytes]] = {}  # parts being inflated ahead of their read
+        self._pool: ThreadPoolExecutor | None = None
         self._by_lower = {name.lower(): name for name in self._order}
 
     def __enter__(self) -> Package:
@@ -59,6 +65,11 @@ class Package:
         self.close()
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._deflating.clear()
+        self._reading.clear()
         self._zip.close()
 
     # -- reading -------------------------------------------------------------------------
@@ -79,9 +90,9 @@ class Package:
             raise KeyError(name)
         data = self._changed.get(stored)
         if data is None:
+            ahead = self._reading.pop(stored, None)
             try:
-                with open(self.path, "rb") as source:
-                    data = zipcodec.inflate_entry(self._zip, self._infos[stored], source)
+                data = ahead.result() if ahead is not None else self._inflate(stored)
             except (zipfile.BadZipFile, zlib.error, OSError) as exc:
                 raise LedgerReadError(f"{self.source} 的部件 {stored} 已损坏（{exc}）。",
                                       f"part {stored} of {self.source} is damaged ({exc}).",
@@ -90,23 +101,49 @@ class Package:
             check_part(stored, data, self.source)
         return data
 
+    def _inflate(self, stored: str) -> bytes:
+        with open(self.path, "rb") as source:
+            return zipcodec.inflate_entry(self._zip, self._infos[stored], source)
+
+    def read_ahead(self, name: str) -> None:
+        """Start inflating part ``name`` on a worker thread, for a :meth:`read` that follows
+        soon: the caller works on one sheet while the next one is inflated (the inflater
+        releases the GIL). Nothing is checked here; :meth:`read` checks as always."""
+        stored = self.find(name)
+        if stored is not None and stored not in self._changed and stored not in self._reading:
+            self._reading[stored] = self._executor().submit(self._inflate, stored)
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
+        return self._pool
+
     def changed(self, name: str) -> bool:
         return name in self._changed
 
     # -- changing ------------------------------------------------------------------------
     def write(self, name: str, data: bytes) -> None:
-        """Replace a part, or add it after the existing ones."""
+        """Replace a part, or add it after the existing ones.
+
+        A big part starts deflating at once on a worker thread (zlib and ISA-L release the GIL),
+        so the compression of one sheet runs beside the Python work that builds the next one
+        instead of all of it waiting for :meth:`save`; a part written again is deflated again."""
         stored = self.find(name) or name.lstrip("/")
         if stored not in self._order:
             self._order.append(stored)
             self._by_lower[stored.lower()] = stored
         self._changed[stored] = data
+        self._reading.pop(stored, None)
+        self._deflating.pop(stored, None)
+        if len(data) >= _EAGER_BYTES:
+            self._deflating[stored] = (data, self._executor().submit(_Entry.deflated, data, self._infos.get(stored)))
 
     def remove(self, name: str) -> None:
         stored = self.find(name)
         if stored is not None:
             self._order.remove(stored)
             self._changed.pop(stored, None)
+            self._deflating.pop(stored, None)
             self._by_lower.pop(stored.lower(), None)
 
     def free_name(self, pattern: str) -> str:
@@ -127,10 +164,12 @@ class Package:
     def _write_zip(self, out, source) -> None:
         # Changed parts are deflated on all cores at once (zlib releases the GIL): on a
         # 20,000-project ledger that is ~100 MB of sheet XML, the slowest step of the save.
-        changed = [name for name in self._order if name in self._changed]
+        started = {name: future for name, (data, future) in self._deflating.items() if self._changed.get(name) is data}
+        changed = [name for name in self._order if name in self._changed and name not in started]
         with ThreadPoolExecutor(max_workers=min(len(changed), os.cpu_count() or 1) or 1) as pool:
             deflated = dict(zip(changed, pool.map(lambda name: _Entry.deflated(self._changed[name],
                                                                                self._infos.get(name)), changed)))
+        deflated.update((name, future.result()) for name, future in started.items())
         write_entries(out, ((name, deflated.get(name) or _Entry.raw(self._infos[name], source))
                             for name in self._order))
 

@@ -115,7 +115,7 @@ def _write_block(package: Package, part: str, block: Block, styles: Styles) -> N
     if hyperlinks:  # in the schema's order: after the conditional formats, before the print setup
         at = re.search(r"<printOptions|<pageMargins|<pageSetup|<drawing|<tableParts|</worksheet>", tail).start()
         tail = tail[:at] + f"<hyperlinks>{''.join(hyperlinks)}</hyperlinks>" + tail[at:]
-    package.write(part, "".join((head, body, tail)).encode("utf-8"))
+    package.write(part, b"".join([head.encode("utf-8"), body.encode("utf-8"), tail.encode("utf-8")]))
 
 
 def _widen_table(package: Package, sheet_rels: rels.Rels, name: str, last: str) -> None:
