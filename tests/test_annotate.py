@@ -16,7 +16,9 @@ from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
 from kaxl.cli import main
+from kaxl.ooxml.contenttypes import ContentTypes
 from kaxl.ooxml.package import Package
+from kaxl.ooxml.workbook import Workbook
 from kaxl.reports.annotate_package import CellMark, NewSheet, annotate_package
 from tests.annotate_fixtures import LEDGER_SHEET, rich_workbook
 from tests.package_helpers import parts, tags
@@ -270,3 +272,24 @@ def test_vml_shape_count_follows_its_edits() -> None:
     assert again.shapes() == fresh(again) == 1
     again.add_notes([(8, 8, "d")])
     assert again.shapes() == fresh(again) == 2 and again.notes().keys() == {(6, 1), (8, 8)}
+
+
+def test_notes_kaxl_created_go_again_with_their_drawing_link(tmp_path: Path) -> None:
+    """On a sheet without notes, kaxl adds the comments, the VML drawing and the sheet's
+    <legacyDrawing> link; a run with nothing to mark takes all three away again, and every
+    sheet comes back byte for byte."""
+    annotated, undone = tmp_path / "annotated.xlsx", tmp_path / "undone.xlsx"
+    first = parts(SAMPLE)
+    with Package(SAMPLE) as package:
+        entry = next(e for e in Workbook(package, ContentTypes(package)).sheets()
+                     if e.part and b"<legacyDrawing" not in first[e.part] and b"<row" in first[e.part])
+    annotate_package(SAMPLE, annotated, [CellMark(entry.name, "B2", "error", "kaxl 校验 Validate\n[错误 error] a note")], [])
+    marked = parts(annotated)
+    assert b"<legacyDrawing " in marked[entry.part] and any(n.endswith(".vml") for n in marked)
+    annotate_package(annotated, undone, [], [])
+    restored = parts(undone)
+    assert b"<legacyDrawing" not in restored[entry.part]
+    assert not any(n.endswith(".vml") for n in restored)
+    for name in first:
+        if name.startswith("xl/worksheets/"):
+            assert restored[name] == first[name], name
