@@ -106,8 +106,8 @@ def render(title: str, header: Sequence[str], rows: Sequence[Sequence[object]], 
         links[link_column] = [(link_target(v), None) if v.__class__ is str and v else None for v in column]
     body, found = render_rows(rows, first_row=2, ncols=ncols, date1904=date1904, links=links,
                               styles=CellStyles(date=formats.date, datetime=formats.datetime, link=formats.link))
-    locations = _each_escaped([location or "" for _, location, _, _ in found], escape_attribute)
-    displays = _each_escaped([display for _, _, _, display in found], lambda text: escape_attribute(cell_text(text)))
+    locations = each_escaped([location or "" for _, location, _, _ in found], escape_attribute)
+    displays = each_escaped([display for _, _, _, display in found], lambda text: escape_attribute(cell_text(text)))
     hyperlinks = [f'<hyperlink ref="{ref}" location="{location}" display="{display}"/>'
                   for (ref, _, _, _), location, display in zip(found, locations, displays)]
     last = f"{letters[max(ncols, 1) - 1]}{len(rows) + 1}"
@@ -115,7 +115,7 @@ def render(title: str, header: Sequence[str], rows: Sequence[Sequence[object]], 
                      _columns(header, rows, widths, ncols), f"A1:{last}")
 
 
-def _each_escaped(texts: list[str], escape: Callable[[str], str]) -> list[str]:
+def each_escaped(texts: list[str], escape: Callable[[str], str]) -> list[str]:
     """``[escape(t) for t in texts]``, done to the texts joined when that is the same: every
     escape here is character-wise and leaves the joining character alone, and nothing in the
     joined text needs Excel's _xHHHH_ escape (which is not)."""
