@@ -293,9 +293,10 @@ def _build_frames(spec: Sheet, raw: RawSheet, data_start: int, source: SheetSour
     excel_rows = raw.first_row + data_start + keep + 1
     frame_data: dict[str, object] = {}
     raw_data: dict[str, object] = {}
+    every_row = len(keep) == len(body)  # no blank row: each column is used as it is, not copied again
     for column in spec.columns:
         if column.key in grid_cols:
-            values = grid_cols[column.key][keep]
+            values = grid_cols[column.key] if every_row else grid_cols[column.key][keep]
         else:
             values = np.full(len(keep), None, dtype=object)
         typed, unreadable, shared = normalize_column(column, values)
