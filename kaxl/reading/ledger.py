@@ -301,7 +301,7 @@ def _build_frames(spec: Sheet, raw: RawSheet, data_start: int, source: SheetSour
             values = np.full(len(keep), None, dtype=object)
         typed, unreadable, shared = normalize_column(column, values)
         frame_data[column.key] = typed
-        raw_data[column.key] = pd.Series(shared, dtype=object)
+        raw_data[column.key] = pd.Series(shared, dtype=object, copy=False)
         if unreadable.any():
             for pos in np.flatnonzero(unreadable):
                 findings.append(_unreadable(source, column, int(excel_rows[pos]), values[pos]))
