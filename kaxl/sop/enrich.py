@@ -105,10 +105,13 @@ def projects(ctx, findings: list[Finding]) -> pd.DataFrame:
     table["process_pct"] = (table["process_points"] / table["process_max"] * 100).round(1)
     table["coverage"] = ids.map(coverage(ctx)).fillna(0.0)
     nxt = next_nodes(ctx, installments)
-    # dict lookups, not Series.map: pandas casts an empty datetime mapper to float and raises
-    next_node, next_due = nxt["next_node"].to_dict(), nxt["next_due"].to_dict()
-    table["next_node"] = [next_node.get(pid) for pid in ids]
-    table["next_due"] = pd.to_datetime(pd.Series([next_due.get(pid) for pid in ids], index=table.index, dtype=object))
+    # reindex on nxt's unique project index, not Series.map (pandas casts an empty datetime mapper
+    # to float and raises) nor a dict per value (a Timestamp boxed per project)
+    keys = ids.to_numpy()
+    next_node = nxt["next_node"].reindex(keys).to_numpy(dtype=object)
+    next_node[~pd.Index(keys).isin(nxt.index)] = None  # no next node: None, as before
+    table["next_node"] = next_node
+    table["next_due"] = pd.to_datetime(nxt["next_due"].reindex(keys).set_axis(table.index))
     table["days_in_stage"] = days_in_stage(ctx, table)
     table["risk_level"] = ids.map(risk_levels(ctx))
     columns = ["project_id", "customer", "industry", "stage", "status", "tier", "grade", "qualification_score",
