@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import shutil
 import subprocess
@@ -293,3 +294,21 @@ def test_notes_kaxl_created_go_again_with_their_drawing_link(tmp_path: Path) -> 
     for name in first:
         if name.startswith("xl/worksheets/"):
             assert restored[name] == first[name], name
+
+
+@pytest.mark.parametrize("column", [[1, -7, 0, 2**70], [1.5, -0.0, 1e300, 2.25], [1.5, float("inf")],
+                                    [dt.date(2026, 11, 16), dt.date(2000, 1, 1)], ["文本", "<&>", "x"],
+                                    [" pad ", "行1\n行2", "a"], [1, None, 3], ["a", None]])
+@pytest.mark.parametrize("style", [0, 7])
+def test_a_one_type_column_renders_as_each_cell_would(column: list, style: int) -> None:
+    """A gapless one-type column is written as pieces the row join puts together; every cell
+    must still be what _value_cell writes for its value (gaps and infinities take other paths)."""
+    from kaxl.ooxml.newsheet import CellStyles, _value_cell, render_rows
+
+    styles = CellStyles(columns=[style, 0], date=3)
+    rows = [[value, "next"] for value in column]
+    xml, _ = render_rows(rows, first_row=2, ncols=2, date1904=False, styles=styles)
+    expected = "".join(f'<row r="{n}">{_value_cell(f"A{n}", value, style, styles, False)}'
+                       f'{_value_cell(f"B{n}", "next", 0, styles, False)}</row>'
+                       for n, value in enumerate(column, start=2))
+    assert xml == expected

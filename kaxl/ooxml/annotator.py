@@ -234,10 +234,10 @@ class _SheetAnnotator:
         return Edit(style=style)
 
     # -- notes ---------------------------------------------------------------------------
-    def _notes(self, data: bytes) -> tuple[Splice | None, dict[tuple[int, int], tuple[str, str | None, str]]]:
+    def _notes(self, data: bytes) -> tuple[Splice | None, dict[tuple[int, int], tuple[str, str, str]]]:
         """Write the sheet's comments and VML parts for this run's marks; return the sheet's own
         edit (its <legacyDrawing> added or removed, if either) and, per marked cell, what its
-        record keeps of the note: (new / appended, the user's original comment, text hash)."""
+        record keeps of the note: (new / appended, the user's original comment or "", text hash)."""
         tail_edit: Splice | None = None
         sheet_rels = Rels(self.package, self.part)
         comment_rels = sheet_rels.by_type(rels.COMMENTS)
@@ -262,7 +262,7 @@ class _SheetAnnotator:
                 matches = text_hash(plain_text(current)) == earlier.note_hash and earlier.original_comment
                 comments.put(ref, earlier.original_comment if matches else Comments.strip_separated(current))
         new_notes: list[tuple[int, int, str]] = []
-        noted: dict[tuple[int, int], tuple[str, str | None, str]] = {}
+        noted: dict[tuple[int, int], tuple[str, str, str]] = {}
         for (row, col), mark in sorted(self.wanted.items()):
             ref = make_ref(row, col)
             current = comments.get(ref)
@@ -275,7 +275,7 @@ class _SheetAnnotator:
                 drop_shapes.add((row, col))  # an orphan box left at a cell without a note
                 shown = Comments.shown_text(mark.note)  # = plain_text(written), without parsing it back
             comments.put(ref, written)
-            noted[(row, col)] = ("appended" if current is not None else "new", current, text_hash(shown))
+            noted[(row, col)] = ("appended", current, text_hash(shown)) if current is not None else ("new", "", text_hash(shown))
 
         parts = SheetParts()
         if vml is None and new_notes:

@@ -106,11 +106,23 @@ def render(title: str, header: Sequence[str], rows: Sequence[Sequence[object]], 
         links[link_column] = [(link_target(v), None) if v.__class__ is str and v else None for v in column]
     body, found = render_rows(rows, first_row=2, ncols=ncols, date1904=date1904, links=links,
                               styles=CellStyles(date=formats.date, datetime=formats.datetime, link=formats.link))
-    hyperlinks = [f'<hyperlink ref="{ref}" location="{escape_attribute(location or "")}" '
-                  f'display="{escape_attribute(cell_text(display))}"/>' for ref, location, _, display in found]
+    locations = each_escaped([location or "" for _, location, _, _ in found], escape_attribute)
+    displays = each_escaped([display for _, _, _, display in found], lambda text: escape_attribute(cell_text(text)))
+    hyperlinks = [f'<hyperlink ref="{ref}" location="{location}" display="{display}"/>'
+                  for (ref, _, _, _), location, display in zip(found, locations, displays)]
     last = f"{letters[max(ncols, 1) - 1]}{len(rows) + 1}"
     return _document([f'<row r="1">{"".join(cells)}</row>', body], hyperlinks,
                      _columns(header, rows, widths, ncols), f"A1:{last}")
+
+
+def each_escaped(texts: list[str], escape: Callable[[str], str]) -> list[str]:
+    """``[escape(t) for t in texts]``, done to the texts joined when that is the same: every
+    escape here is character-wise and leaves the joining character alone, and nothing in the
+    joined text needs Excel's _xHHHH_ escape (which is not)."""
+    blob = _JOIN.join(texts)
+    if blob.count(_JOIN) == len(texts) - 1 and not needs_cell_escape(blob):
+        return escape(blob).split(_JOIN) if texts else []
+    return [escape(text) for text in texts]
 
 
 def column_count(header: Sequence[str], rows: Sequence[Sequence[object]]) -> int:

@@ -289,22 +289,19 @@ def _build_frames(spec: Sheet, raw: RawSheet, data_start: int, source: SheetSour
             if excel_col == col0 and 0 <= offset < len(body):
                 grid_cols[key][offset] = text
     # Rows blank across every column (spacer rows, bloated used ranges) are not data.
-    if body:
-        blank = ((grid == "") | pd.isna(grid)).all(axis=1)
-        keep = np.flatnonzero(~blank)
-    else:
-        keep = np.empty(0, dtype=np.int64)
+    keep = _filled_rows(grid) if body else np.empty(0, dtype=np.int64)
     excel_rows = raw.first_row + data_start + keep + 1
     frame_data: dict[str, object] = {}
     raw_data: dict[str, object] = {}
+    every_row = len(keep) == len(body)  # no blank row: each column is used as it is, not copied again
     for column in spec.columns:
         if column.key in grid_cols:
-            values = grid_cols[column.key][keep]
+            values = grid_cols[column.key] if every_row else grid_cols[column.key][keep]
         else:
             values = np.full(len(keep), None, dtype=object)
         typed, unreadable, shared = normalize_column(column, values)
         frame_data[column.key] = typed
-        raw_data[column.key] = pd.Series(shared, dtype=object)
+        raw_data[column.key] = pd.Series(shared, dtype=object, copy=False)
         if unreadable.any():
             for pos in np.flatnonzero(unreadable):
                 findings.append(_unreadable(source, column, int(excel_rows[pos]), values[pos]))
@@ -328,6 +325,22 @@ def _build_frames(spec: Sheet, raw: RawSheet, data_start: int, source: SheetSour
                 "it is treated as empty. Open the file in Excel, recalculate (F9) and save.",
                 sheet=raw.title, row=excel_row, column=title, cell=cell_ref(raw.title, col0, excel_row), file=file))
     return frame, pd.DataFrame(raw_data), extras
+
+
+def _filled_rows(grid: np.ndarray) -> np.ndarray:
+    """Positions of the rows with at least one cell that is not "", None or NaN.
+
+    Column by column, and only over the rows still blank so far: nearly every row has its first
+    cell (the id) filled, so the rest of the grid is never looked at, instead of testing every
+    cell of it twice.
+    """
+    blank = np.arange(grid.shape[0])
+    for index in range(grid.shape[1]):
+        if not len(blank):
+            break
+        cells = grid[blank, index]
+        blank = blank[(cells == "") | pd.isna(cells)]
+    return np.setdiff1d(np.arange(grid.shape[0]), blank, assume_unique=True)
 
 
 def _grid(body: list[list[object]], width: int) -> np.ndarray:

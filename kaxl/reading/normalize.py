@@ -385,20 +385,20 @@ def _typed(column: Column, values: list[Any], codes: np.ndarray) -> pd.Series:
         out = np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[ns]")
         taken = codes >= 0
         out[taken] = base[codes[taken]] if len(base) else out[taken]
-        return pd.Series(out)
+        return pd.Series(out, copy=False)
     if kind in ("money", "number", "ratio"):
         base = np.array([np.nan if v is None else v for v in values], dtype=float)
         out = np.full(len(codes), np.nan)
         taken = codes >= 0
         out[taken] = base[codes[taken]] if len(base) else out[taken]
-        return pd.Series(out)
+        return pd.Series(out, copy=False)
     if kind == "int":
         base_arr = pd.array(values, dtype="Int64")
         out = pd.array([pd.NA] * len(codes), dtype="Int64") if len(base_arr) == 0 else base_arr.take(codes, allow_fill=True)
-        return pd.Series(out)
+        return pd.Series(out, copy=False)
     if kind == "bool":
         base_arr = pd.array(values, dtype="boolean")
         out = pd.array([pd.NA] * len(codes), dtype="boolean") if len(base_arr) == 0 else base_arr.take(codes, allow_fill=True)
-        return pd.Series(out)
+        return pd.Series(out, copy=False)
     base_obj = np.array(values + [None], dtype=object)
-    return pd.Series(base_obj[codes], dtype=object)  # code -1 picks the trailing None
+    return pd.Series(base_obj[codes], dtype=object, copy=False)  # code -1 picks the trailing None
