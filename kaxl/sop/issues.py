@@ -25,7 +25,7 @@ def issues(ctx) -> pd.DataFrame:
 def _issues(ctx) -> pd.DataFrame:
     frame = ctx.ledger.frames["issues"]
     projects = projects_indexed(ctx)
-    out = frame[frame["project_id"].isin(projects.index)].copy()
+    out = frame[frame["project_id"].isin(projects.index)].copy(deep=False)
     out["_index"] = out.index
     out["_am"] = out["project_id"].map(projects["account_manager"])
     out["_owner"] = out["owner"].where(out["owner"].notna(), out["_am"])

@@ -180,9 +180,9 @@ def _projects(ctx: Any, projects: pd.DataFrame | None) -> pd.DataFrame:
     base = base[base["project_id"].notna()].drop_duplicates("project_id")
     needed = ["project_id", "status", "stage", "lead_date", "estimated_amount", "account_manager"]
     if projects is None or projects.empty or "project_id" not in projects.columns:
-        frame = base[needed].copy()
+        frame = base[needed].copy(deep=False)
     else:
-        frame = projects[projects["project_id"].notna()].drop_duplicates("project_id").copy()
+        frame = projects[projects["project_id"].notna()].drop_duplicates("project_id").copy(deep=False)
         indexed = base.set_index("project_id")
         for column in needed[1:]:
             if column not in frame.columns:
@@ -203,7 +203,7 @@ def _receivables(ctx: Any, receivables: pd.DataFrame | None) -> pd.DataFrame:
               "days_overdue", "aging_bucket", "escalation_level"}
     if receivables is None or receivables.empty or not needed <= set(receivables.columns):
         receivables = build_receivables(ctx.ledger, ctx.settings, ctx.as_of)
-    frame = receivables.copy()
+    frame = receivables.copy(deep=False)  # copy-on-write: the shared table is never written
     for column in ("due_date", "received_date"):
         frame[column] = pd.to_datetime(frame[column], errors="coerce")
     return frame
@@ -216,7 +216,7 @@ def _nodes(ctx: Any) -> pd.DataFrame | None:
     nodes = node_table(ctx)
     if nodes is None:
         return None
-    nodes = nodes.copy()
+    nodes = nodes.copy(deep=False)  # copy-on-write: the cached node table is never written
     nodes["due_date"] = pd.to_datetime(nodes["due_date"], errors="coerce")
     nodes["done_date"] = pd.to_datetime(nodes["done_date"], errors="coerce")
     return nodes

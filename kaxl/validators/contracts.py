@@ -18,7 +18,7 @@ from kaxl.validators._common import LIVE_AFTER_SIGNING, deadline_rule, finding, 
 def run(ctx: RuleContext) -> RuleOutput:
     s = ctx.settings
     output = RuleOutput()
-    contracts = ctx.ledger.frames["contracts"].copy()
+    contracts = ctx.ledger.frames["contracts"].copy(deep=False)  # copy-on-write: data shared until written
     contracts["_index"] = contracts.index
     contracts = contracts[contracts["contract_id"].notna()]
     output.findings += _advance(ctx, contracts)
@@ -102,7 +102,7 @@ def _installments(ctx: RuleContext, contracts) -> list:
     totals = receivables.groupby("contract_id")["amount_due"].sum(min_count=1)
     counts = receivables.groupby("contract_id").size()
     tolerance = float(ctx.settings.amount_tolerance)
-    table = contracts[contracts["amount"].notna()].copy()
+    table = contracts[contracts["amount"].notna()].copy(deep=False)
     table["_total"] = table["contract_id"].map(totals).fillna(0.0)
     table["_count"] = table["contract_id"].map(counts).fillna(0).astype(int)
     wrong = (table["_total"] - table["amount"]).abs() > tolerance

@@ -90,7 +90,7 @@ def _replies(ctx: RuleContext, rows: pd.DataFrame, output: RuleOutput) -> None:
         return
     rule_zh, rule_en = f"提出后 {days} 个工作日内", f"within {days} working days"
     replied = complaints["replied_date"]
-    late = complaints[replied.notna() & (replied > complaints["_reply_due"])].copy()
+    late = complaints[replied.notna() & (replied > complaints["_reply_due"])].copy(deep=False)
     if not late.empty:
         late["_late"] = ctx.calendar.between_series(late["_reply_due"], late["replied_date"])
     for row in rows_of(late):

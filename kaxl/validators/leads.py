@@ -24,7 +24,7 @@ NEEDS = ("leads",)
 
 def run(ctx: RuleContext) -> RuleOutput:
     output = RuleOutput()
-    leads = ctx.ledger.frames["leads"].copy()
+    leads = ctx.ledger.frames["leads"].copy(deep=False)  # copy-on-write: a new frame, data shared until written
     if leads.empty:
         return output
     projects = projects_indexed(ctx)
@@ -53,7 +53,7 @@ def _label(row: dict) -> tuple[str, str]:
 def _screening(ctx: RuleContext, leads: pd.DataFrame, output: RuleOutput) -> None:
     days = int(ctx.settings.lead_screen_days)
     as_of = pd.Timestamp(ctx.as_of)
-    leads = leads[leads["registered_date"].notna()].copy()
+    leads = leads[leads["registered_date"].notna()].copy(deep=False)
     leads["_due"] = leads["registered_date"] + pd.Timedelta(days=days)
     screened = leads["screened_date"]
     rule_zh, rule_en = f"登记后 {days} 天内（48小时）", f"{days_en(days)} after registering (48 h)"
