@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import shutil
 import subprocess
@@ -16,7 +17,9 @@ from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
 from kaxl.cli import main
+from kaxl.ooxml.contenttypes import ContentTypes
 from kaxl.ooxml.package import Package
+from kaxl.ooxml.workbook import Workbook
 from kaxl.reports.annotate_package import CellMark, NewSheet, annotate_package
 from tests.annotate_fixtures import LEDGER_SHEET, rich_workbook
 from tests.package_helpers import parts, tags
@@ -270,3 +273,42 @@ def test_vml_shape_count_follows_its_edits() -> None:
     assert again.shapes() == fresh(again) == 1
     again.add_notes([(8, 8, "d")])
     assert again.shapes() == fresh(again) == 2 and again.notes().keys() == {(6, 1), (8, 8)}
+
+
+def test_notes_kaxl_created_go_again_with_their_drawing_link(tmp_path: Path) -> None:
+    """On a sheet without notes, kaxl adds the comments, the VML drawing and the sheet's
+    <legacyDrawing> link; a run with nothing to mark takes all three away again, and every
+    sheet comes back byte for byte."""
+    annotated, undone = tmp_path / "annotated.xlsx", tmp_path / "undone.xlsx"
+    first = parts(SAMPLE)
+    with Package(SAMPLE) as package:
+        entry = next(e for e in Workbook(package, ContentTypes(package)).sheets()
+                     if e.part and b"<legacyDrawing" not in first[e.part] and b"<row" in first[e.part])
+    annotate_package(SAMPLE, annotated, [CellMark(entry.name, "B2", "error", "kaxl 校验 Validate\n[错误 error] a note")], [])
+    marked = parts(annotated)
+    assert b"<legacyDrawing " in marked[entry.part] and any(n.endswith(".vml") for n in marked)
+    annotate_package(annotated, undone, [], [])
+    restored = parts(undone)
+    assert b"<legacyDrawing" not in restored[entry.part]
+    assert not any(n.endswith(".vml") for n in restored)
+    for name in first:
+        if name.startswith("xl/worksheets/"):
+            assert restored[name] == first[name], name
+
+
+@pytest.mark.parametrize("column", [[1, -7, 0, 2**70], [1.5, -0.0, 1e300, 2.25], [1.5, float("inf")],
+                                    [dt.date(2026, 11, 16), dt.date(2000, 1, 1)], ["文本", "<&>", "x"],
+                                    [" pad ", "行1\n行2", "a"], [1, None, 3], ["a", None]])
+@pytest.mark.parametrize("style", [0, 7])
+def test_a_one_type_column_renders_as_each_cell_would(column: list, style: int) -> None:
+    """A gapless one-type column is written as pieces the row join puts together; every cell
+    must still be what _value_cell writes for its value (gaps and infinities take other paths)."""
+    from kaxl.ooxml.newsheet import CellStyles, _value_cell, render_rows
+
+    styles = CellStyles(columns=[style, 0], date=3)
+    rows = [[value, "next"] for value in column]
+    xml, _ = render_rows(rows, first_row=2, ncols=2, date1904=False, styles=styles)
+    expected = "".join(f'<row r="{n}">{_value_cell(f"A{n}", value, style, styles, False)}'
+                       f'{_value_cell(f"B{n}", "next", 0, styles, False)}</row>'
+                       for n, value in enumerate(column, start=2))
+    assert xml == expected

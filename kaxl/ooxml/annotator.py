@@ -29,12 +29,14 @@ from kaxl.ooxml.sheetpatch import (
     CellInfo,
     Edit,
     RowInfo,
+    Splice,
     dimension_ref,
-    insert_legacy_drawing,
     legacy_drawing_id,
+    legacy_drawing_insertion,
+    legacy_drawing_removal,
     patch_cells,
-    remove_legacy_drawing,
     set_dimension_ref,
+    splice,
 )
 from kaxl.ooxml.styles import Styles
 from kaxl.ooxml.vml import Vml, blocks_of
@@ -191,15 +193,22 @@ class _SheetAnnotator:
         if earlier_dimension and dimension_ref(data) == earlier_dimension[1]:  # untouched since: undo it
             data = set_dimension_ref(data, earlier_dimension[0])
         before = dimension_ref(data)
+        # notes first: their parts are written now, and the sheet's one edit for them (its
+        # <legacyDrawing>) goes into the patch's single copy of the sheet
+        tail_edit, noted = self._notes(data)
         targets = set(self.earlier) | set(self.wanted)
         if targets:
             drop = {row for (row, _), rec in self.earlier.items() if rec.created_row}
-            data = patch_cells(data, sorted(targets), self._decide, drop)
+            data = patch_cells(data, sorted(targets), self._decide, drop, tail_splice=tail_edit)
+        elif tail_edit is not None:
+            data = splice(data, *tail_edit)
+        for key, (note, original_comment, note_hash) in noted.items():
+            rec = self.records[key]
+            rec.note, rec.original_comment, rec.note_hash = note, original_comment, note_hash
         after = _widened(before, [key for key, rec in self.records.items() if rec.created_cell])
         if before is not None and after is not None and after != before:
             data = set_dimension_ref(data, after)
             self.owner.record.dimensions[self.entry.name] = (before, after)
-        data = self._notes(data)
         if data != original:
             self.package.write(self.part, data)
         for key in sorted(self.records):
@@ -225,7 +234,11 @@ class _SheetAnnotator:
         return Edit(style=style)
 
     # -- notes ---------------------------------------------------------------------------
-    def _notes(self, data: bytes) -> bytes:
+    def _notes(self, data: bytes) -> tuple[Splice | None, dict[tuple[int, int], tuple[str, str, str]]]:
+        """Write the sheet's comments and VML parts for this run's marks; return the sheet's own
+        edit (its <legacyDrawing> added or removed, if either) and, per marked cell, what its
+        record keeps of the note: (new / appended, the user's original comment or "", text hash)."""
+        tail_edit: Splice | None = None
         sheet_rels = Rels(self.package, self.part)
         comment_rels = sheet_rels.by_type(rels.COMMENTS)
         comments_rel = comment_rels[0] if comment_rels and comment_rels[0].part else None
@@ -249,22 +262,20 @@ class _SheetAnnotator:
                 matches = text_hash(plain_text(current)) == earlier.note_hash and earlier.original_comment
                 comments.put(ref, earlier.original_comment if matches else Comments.strip_separated(current))
         new_notes: list[tuple[int, int, str]] = []
+        noted: dict[tuple[int, int], tuple[str, str, str]] = {}
         for (row, col), mark in sorted(self.wanted.items()):
             ref = make_ref(row, col)
             current = comments.get(ref)
-            rec = self.records[(row, col)]
             if current is not None:
                 written = comments.appended(current, mark.note)
-                rec.note, rec.original_comment = "appended", current
                 shown = plain_text(written)
             else:
                 written = comments.new_comment(ref, mark.note)
-                rec.note = "new"
                 new_notes.append((row, col, mark.note))
                 drop_shapes.add((row, col))  # an orphan box left at a cell without a note
                 shown = Comments.shown_text(mark.note)  # = plain_text(written), without parsing it back
             comments.put(ref, written)
-            rec.note_hash = text_hash(shown)
+            noted[(row, col)] = ("appended", current, text_hash(shown)) if current is not None else ("new", "", text_hash(shown))
 
         parts = SheetParts()
         if vml is None and new_notes:
@@ -296,7 +307,7 @@ class _SheetAnnotator:
                 self.package.remove(vml_part)
                 assert legacy_id is not None
                 sheet_rels.remove(legacy_id)
-                data = remove_legacy_drawing(data, legacy_id)
+                tail_edit = legacy_drawing_removal(data, legacy_id)
             elif vml_part is not None:
                 parts.vml = self.previous_parts.vml
                 if vml.changed:
@@ -308,7 +319,7 @@ class _SheetAnnotator:
                 if self.types.content_type(vml_part) != contenttypes.VML and self.types.ensure_default(
                         "vml", contenttypes.VML):
                     self.owner.record.vml_default = True
-                data = insert_legacy_drawing(data, sheet_rels.add(rels.VML_DRAWING, vml_part))
+                tail_edit = legacy_drawing_insertion(data, sheet_rels.add(rels.VML_DRAWING, vml_part))
                 parts.vml = True
         # the sheet's rels part
         created_rels = not sheet_rels.existed or self.previous_parts.rels
@@ -316,4 +327,4 @@ class _SheetAnnotator:
         sheet_rels.save(drop_if_empty=created_rels)
         if parts.comments or parts.vml or parts.rels:
             self.owner.record.parts[self.entry.name] = parts
-        return data
+        return tail_edit, noted

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 MAX_ROW = 1_048_576
@@ -16,6 +17,7 @@ def column_index(letters: str) -> int:
     return index
 
 
+@functools.cache  # a few dozen columns, asked for once per marked or written cell
 def column_letters(index: int) -> str:
     letters = ""
     while index:

@@ -142,12 +142,16 @@ class _ColumnStyles:
         return style
 
 
+Splice = tuple[int, int, bytes]  # (start, end, new bytes): ``data[start:end]`` replaced
+
+
 def patch_cells(data: bytes, targets: Iterable[tuple[int, int]], decide: Decide,
-                drop_empty_rows: Iterable[int] = ()) -> bytes:
+                drop_empty_rows: Iterable[int] = (), tail_splice: Splice | None = None) -> bytes:
     """Apply ``decide`` to every (row, col) in ``targets``; return the new part.
 
     ``drop_empty_rows``: rows kaxl created earlier; each is removed if, after the edits, it is
-    still bare and holds no cell.
+    still bare and holds no cell. ``tail_splice``: an edit after ``</sheetData>`` (offsets in
+    ``data``), made in the same final join — a sheet is copied once, not once per edit.
     """
     prefix = _root_prefix(data)
     p = re.escape(prefix)
@@ -167,7 +171,7 @@ def patch_cells(data: bytes, targets: Iterable[tuple[int, int]], decide: Decide,
     if opening.group().endswith(b"/>"):
         new_rows = b"".join(patcher.new_row(r) for r in wanted)
         body = opening.group()[:-2].rstrip() + b">" + new_rows + close_tag
-        out = [data[: opening.start()], body, data[opening.end():]]
+        out = [data[: opening.start()], body, *_tail(memoryview(data), opening.end(), tail_splice)]
         return patcher.fix_dimension(b"".join(out), prefix)
 
     body_start = opening.end()
@@ -231,12 +235,22 @@ def patch_cells(data: bytes, targets: Iterable[tuple[int, int]], decide: Decide,
         out.append(view[pos:body_end])
         out.append(tail_rows)
         pos = body_end
-    out.append(view[pos:])
+    out += _tail(view, pos, tail_splice)
     # <dimension> comes before <sheetData> (the schema's order): widened in the head, and the
     # part is joined once instead of copied again for that one attribute
     head = patcher.fix_dimension(data[:body_start], prefix) if patcher.created else data[:body_start]
     out.insert(0, head)
     return b"".join(out)
+
+
+def _tail(view: memoryview, pos: int, splice: Splice | None) -> list[bytes | memoryview]:
+    """The part from ``pos`` to its end, with ``splice`` (at or after ``pos``) made."""
+    if splice is None:
+        return [view[pos:]]
+    start, end, middle = splice
+    if start < pos:
+        raise ValueError("a tail splice must lie after the patched rows")
+    return [view[pos:start], middle, view[end:]]
 
 
 def _rows_by_number(scan: bytes, row_re: re.Pattern[bytes], prefix: bytes, wanted: list[int], start: int,
@@ -443,10 +457,10 @@ class _RowPatcher:
         new = f"{make_ref(min(rows), min(cols))}:{make_ref(max(rows), max(cols))}"
         if new == ref:
             return data
-        return _splice(data, match.start(), match.end(), _set(match.group(), "ref", new))
+        return splice(data, match.start(), match.end(), _set(match.group(), "ref", new))
 
 
-def _splice(data: bytes, start: int, end: int, middle: bytes) -> bytes:
+def splice(data: bytes, start: int, end: int, middle: bytes) -> bytes:
     """``data`` with ``data[start:end]`` replaced by ``middle``, copied once: ``a[:i] + x + a[j:]``
     copies a 50 MB sheet three times (each slice, then each concatenation)."""
     view = memoryview(data)
@@ -467,7 +481,7 @@ def set_dimension_ref(data: bytes, ref: str) -> bytes:
     match = re.compile(rb"<" + re.escape(_root_prefix(data)) + rb"dimension(?=[\s/>])" + _ATTRS + rb">").search(data)
     if match is None:
         return data
-    return _splice(data, match.start(), match.end(), _set(match.group(), "ref", ref))
+    return splice(data, match.start(), match.end(), _set(match.group(), "ref", ref))
 
 
 # -- the <legacyDrawing> element (the link from a sheet to its VML notes) ------------------
@@ -522,8 +536,9 @@ def legacy_drawing_id(data: bytes) -> str | None:
     return None
 
 
-def insert_legacy_drawing(data: bytes, rel_id: str) -> bytes:
-    """Add <legacyDrawing r:id> where the schema wants it (before legacyDrawingHF, tableParts, extLst…)."""
+def legacy_drawing_insertion(data: bytes, rel_id: str) -> Splice:
+    """The splice adding <legacyDrawing r:id> where the schema wants it (before legacyDrawingHF,
+    tableParts, extLst…)."""
     prefix = _root_prefix(data)
     root = re.search(rb"<" + re.escape(prefix) + rb"worksheet(?=[\s/>])" + _ATTRS + rb">", data)
     declared = re.search(rb"""xmlns:([\w.-]+)\s*=\s*["']""" + re.escape(_REL_NS) + rb"""["']""",
@@ -532,15 +547,16 @@ def insert_legacy_drawing(data: bytes, rel_id: str) -> bytes:
     element = b"<" + prefix + b"legacyDrawing " + rid + b'"/>'
     for local, start, _end in _top_level(data, _tail_start(data, prefix)):
         if local in _AFTER_LEGACY or local == b"":
-            return _splice(data, start, start, element)
+            return start, start, element
     raise LedgerReadError("工作表 XML 的 <worksheet> 未闭合。", "worksheet XML: <worksheet> is not closed.")
 
 
-def remove_legacy_drawing(data: bytes, rel_id: str) -> bytes:
+def legacy_drawing_removal(data: bytes, rel_id: str) -> Splice | None:
+    """The splice removing the sheet's <legacyDrawing r:id="rel_id"> (None: it has none)."""
     prefix = _root_prefix(data)
     for local, start, end in _top_level(data, _tail_start(data, prefix)):
         if local == b"legacyDrawing":
             rid = next((v for k, v in _attrs(data[start:end]).items() if k.endswith(b":id")), None)
             if rid is not None and rid.decode() == rel_id:
-                return _splice(data, start, end, b"")
-    return data
+                return start, end, b""
+    return None

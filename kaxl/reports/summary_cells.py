@@ -27,7 +27,7 @@ from typing import Any
 from kaxl.ooxml import rels
 from kaxl.ooxml.cellref import column_letters
 from kaxl.ooxml.contenttypes import ContentTypes
-from kaxl.ooxml.newsheet import CellStyles, Link, render_rows
+from kaxl.ooxml.newsheet import CellStyles, Link, each_escaped, render_rows
 from kaxl.ooxml.package import Package
 from kaxl.ooxml.sheetpatch import dimension_ref, set_dimension_ref
 from kaxl.ooxml.styles import Styles
@@ -93,16 +93,19 @@ def _write_block(package: Package, part: str, block: Block, styles: Styles) -> N
     sheet_rels = rels.Rels(package, part)
     targets: dict[str, str] = {}
     hyperlinks = []
-    for ref, location, target, display in found:
+    # escaped a block at a time (each_escaped: joined, one scan, split), not two escapes per link
+    locations = each_escaped([location or "" for _, location, _, _ in found], escape_attribute)
+    displays = each_escaped([display for _, _, _, display in found], escape_attribute)
+    for (ref, location, target, _), shown_location, shown in zip(found, locations, displays):
         attrs = f'ref="{ref}"'
         if target is not None:
             if target not in targets:
                 targets[target] = sheet_rels.add_external(rels.HYPERLINK, target)
             attrs += f' r:id="{targets[target]}"'
         if location:
-            attrs += f' location="{escape_attribute(location)}"'
+            attrs += f' location="{shown_location}"'
         if target is None:
-            attrs += f' display="{escape_attribute(display)}"'
+            attrs += f' display="{shown}"'
         hyperlinks.append(f"<hyperlink {attrs}/>")
     last = f"{column_letters(max(ncols, 1))}{block.first_row + len(rows) - 1}"
     _widen_table(package, sheet_rels, block.table, last)

@@ -105,10 +105,13 @@ def projects(ctx, findings: list[Finding]) -> pd.DataFrame:
     table["process_pct"] = (table["process_points"] / table["process_max"] * 100).round(1)
     table["coverage"] = ids.map(coverage(ctx)).fillna(0.0)
     nxt = next_nodes(ctx, installments)
-    # dict lookups, not Series.map: pandas casts an empty datetime mapper to float and raises
-    next_node, next_due = nxt["next_node"].to_dict(), nxt["next_due"].to_dict()
-    table["next_node"] = [next_node.get(pid) for pid in ids]
-    table["next_due"] = pd.to_datetime(pd.Series([next_due.get(pid) for pid in ids], index=table.index, dtype=object))
+    # reindex on nxt's unique project index, not Series.map (pandas casts an empty datetime mapper
+    # to float and raises) nor a dict per value (a Timestamp boxed per project)
+    keys = ids.to_numpy()
+    next_node = nxt["next_node"].reindex(keys).to_numpy(dtype=object)
+    next_node[~pd.Index(keys).isin(nxt.index)] = None  # no next node: None, as before
+    table["next_node"] = next_node
+    table["next_due"] = pd.to_datetime(nxt["next_due"].reindex(keys).set_axis(table.index))
     table["days_in_stage"] = days_in_stage(ctx, table)
     table["risk_level"] = ids.map(risk_levels(ctx))
     columns = ["project_id", "customer", "industry", "stage", "status", "tier", "grade", "qualification_score",
@@ -151,22 +154,25 @@ def days_in_stage(ctx, table: pd.DataFrame) -> pd.Series:
     from kaxl.sop.nodes import first_rows
 
     ledger = ctx.ledger
-    form = first_rows(ledger.frames["initiation"])[["project_id", "form_date", "review_date"]]
-    bids = first_rows(ledger.frames["bids"])[["project_id", "briefing_date", "price_approval_date", "bid_date"]]
-    contracts = ledger.frames["contracts"].groupby("project_id")["signed_date"].min().rename("signed_date")
-    joined = table[["project_id", "stage", "lead_date"]].merge(form, on="project_id", how="left") \
-        .merge(bids, on="project_id", how="left").merge(contracts, left_on="project_id", right_index=True, how="left")
-    start = pd.Series(pd.NaT, index=joined.index, dtype="datetime64[ns]")
-    rules = {
-        "initiation": joined["lead_date"],
-        "proposal": joined["review_date"].fillna(joined["form_date"]),
-        "bidding": joined["briefing_date"].fillna(joined["price_approval_date"]),
-        "contracting": joined["bid_date"],
-        "payment": joined["signed_date"],
+    keys = table["project_id"].to_numpy()
+    # each source is one row per project: looked up by reindexing it on the table's ids, only for
+    # the rows in its stage, not three merges of the whole table
+    form = first_rows(ledger.frames["initiation"]).set_index("project_id")
+    bids = first_rows(ledger.frames["bids"]).set_index("project_id")
+    per_project = {  # built only when some project is in that stage
+        "proposal": lambda: form["review_date"].fillna(form["form_date"]),
+        "bidding": lambda: bids["briefing_date"].fillna(bids["price_approval_date"]),
+        "contracting": lambda: bids["bid_date"],
+        "payment": lambda: ledger.frames["contracts"].groupby("project_id")["signed_date"].min(),
     }
-    for stage, dates in rules.items():
-        mask = joined["stage"] == stage
-        start[mask] = dates[mask]
+    stages = table["stage"].to_numpy()
+    start = pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]")
+    initiation = stages == "initiation"
+    start[initiation] = table["lead_date"][initiation]
+    for stage, dates in per_project.items():
+        mask = stages == stage
+        if mask.any():
+            start[mask] = dates().reindex(keys[mask]).to_numpy()
     days = (pd.Timestamp(ctx.as_of) - start).dt.days
     return days.where(days >= 0).astype("Int64").set_axis(table.index)
 

@@ -6,32 +6,46 @@ References are read from the column definitions (``Column.ref``), so a new forei
 
 from __future__ import annotations
 
+import pandas as pd
+
 from kaxl.contract.columns import SHEETS
 from kaxl.contract.findings import Finding, make, quote
 from kaxl.reading.ledger import Ledger
 
 
 def validate_references(ledger: Ledger) -> list[Finding]:
+    from kaxl.sop.installments import locator
+
     findings: list[Finding] = []
+    known: dict[tuple[str, str], pd.Index] = {}  # several sheets point at projects.project_id: hash it once
     for spec in SHEETS:
         frame = ledger.frames[spec.key]
         if frame.empty:
             continue
+        where = None
         for column in spec.columns:
             if column.ref is None:
                 continue
             target_sheet, target_col = column.ref
-            known = set(ledger.frames[target_sheet][target_col].dropna())
+            if column.ref not in known:
+                known[column.ref] = pd.Index(ledger.frames[target_sheet][target_col].dropna().unique())
             values = frame[column.key]
-            unknown = frame.index[values.notna() & ~values.isin(known)]
+            unknown = values.notna().to_numpy() & ~values.isin(known[column.ref]).to_numpy()
+            if not unknown.any():
+                continue
             target = next(s for s in SHEETS if s.key == target_sheet)
-            for index in unknown:
-                raw = quote(ledger.raw_value(spec.key, index, column.key))
+            # arrays and a cached locator, not two DataFrame.at per finding (Ledger.locate)
+            where = where or locator(ledger, spec.key)
+            positions = unknown.nonzero()[0]
+            src, row = frame["_src"].to_numpy()[positions], frame["_row"].to_numpy()[positions]
+            raws = ledger.raw[spec.key][column.key].reindex(frame.index[positions]).to_numpy(dtype=object)
+            for raw_value, s, r in zip(raws.tolist(), src.tolist(), row.tolist()):
+                raw = quote(raw_value)
                 findings.append(make(
                     "SCH-007",
                     f"{column.zh} “{raw}” 在「{target.title}」中不存在。请先在「{target.zh}」登记，或改正编号。",
                     f"{column.en} '{raw}' does not exist in '{target.title}'. Add it there first, or fix the id.",
-                    **ledger.locate(spec.key, index, column.key)))
+                    **where(s, r, column.key)))
     return findings
 
 

@@ -110,7 +110,7 @@ def failures(spec: Sheet, frame: pd.DataFrame) -> list[tuple[str, int, str]]:
     schema = schema_for(spec)
     checked = frame[[c for c in (*schema.columns, "_src") if c in frame.columns]]
     try:
-        schema.validate(checked, lazy=True)
+        schema.validate(checked, lazy=True, inplace=True)  # checked is our own copy: no second one
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
     else:
