@@ -34,30 +34,39 @@ _TITLE_RE = "(?:" + "|".join(sorted(map(re.escape, TITLES), key=len, reverse=Tru
 _CORE = re.compile(rf"^(.+?){_TITLE_RE}$")
 _FAMILIAR = re.compile(r"^(?:老|小)(.)$")  # 老王, 小李: a surname
 _CJK = re.compile(r"^[\u3400-\u9fff]")
+_SEPARATORS, _BRACKETS = re.compile(SEPARATORS), re.compile(BRACKETS)
 
-TOKEN_COLUMNS = ["_tid", "_vindex", "project_id", "visit_date", "kind", "token", "_tkey", "_ckey", "_titled"]
+TOKEN_COLUMNS = ["_tid", "_vindex", "project_id", "visit_date", "kind", "token", "_tkey", "_ckey", "_titled", "_name"]
 
 
 def split_names(contacts: pd.Series) -> pd.DataFrame:
     """One row per name typed in a 拜访对象 cell: ``_vindex`` (the visit's row label), ``token``
     (the name as typed, brackets dropped), ``_tkey`` (its case-folded form), ``_ckey`` (the same
-    without a title after it) and ``_titled`` (a title was dropped)."""
+    without a title after it), ``_titled`` (a title was dropped) and ``_name`` (an integer code,
+    one per distinct name: the matching hashes each distinct name's keys once, not every row's)."""
     text = contacts.dropna().astype(str)
     # a ledger repeats the same cells and names many times: strip, split and read titles once
     # per distinct cell and distinct name (as integer codes), then spread the results back
     codes, cells = pd.factorize(text)
-    filled = np.array([bool(cell.strip()) for cell in cells], dtype=bool)
+    cell_list = cells.tolist()  # plain str: indexing the Index per cell costs more than the regexes
+    filled = np.array([bool(cell.strip()) for cell in cell_list], dtype=bool)
     kept = filled[codes] if len(codes) else np.zeros(0, dtype=bool)
     text, codes = text[kept], codes[kept]
     if text.empty:
         return pd.DataFrame({"_vindex": pd.Series(dtype=object), "token": pd.Series(dtype=object),
                              "_tkey": pd.Series(dtype=object), "_ckey": pd.Series(dtype=object),
-                             "_titled": pd.Series(dtype=bool)})
-    pieces = pd.Series(cells, dtype=object).str.replace(BRACKETS, " ", regex=True).str.split(SEPARATORS, regex=True)
-    pieces = pieces.explode()
-    pieces = pieces[pieces.notna() & pieces.ne("")]
-    piece_codes, distinct = pd.factorize(pieces.to_numpy(dtype=object))
-    per_cell = pd.DataFrame({"_cell": pieces.index.to_numpy(), "_token": piece_codes}).drop_duplicates()
+                             "_titled": pd.Series(dtype=bool), "_name": pd.Series(dtype="int64")})
+    # one plain loop over the distinct cells: what ``.str.replace().str.split().explode()`` does
+    # inside, without building a list Series and exploding it
+    owners: list[int] = []
+    pieces: list[str] = []
+    for position, cell in enumerate(cell_list):
+        for piece in _SEPARATORS.split(_BRACKETS.sub(" ", cell)):
+            if piece:
+                owners.append(position)
+                pieces.append(piece)
+    piece_codes, distinct = pd.factorize(np.array(pieces, dtype=object))
+    per_cell = pd.DataFrame({"_cell": np.array(owners, dtype=np.int64), "_token": piece_codes}).drop_duplicates()
     frame = pd.DataFrame({"_vindex": text.index.to_numpy(), "_cell": codes}).merge(per_cell, on="_cell", how="inner")
     token_codes = frame["_token"].to_numpy()
     frame = frame.drop(columns=["_cell", "_token"]).reset_index(drop=True)
@@ -67,6 +76,7 @@ def split_names(contacts: pd.Series) -> pd.DataFrame:
     frame["_titled"] = core.notna().to_numpy()[token_codes]
     frame["_tkey"] = names.str.casefold().to_numpy(dtype=object)[token_codes]
     frame["_ckey"] = core.fillna(names).str.casefold().to_numpy(dtype=object)[token_codes]
+    frame["_name"] = token_codes.astype(np.int64)
     return frame
 
 
@@ -148,8 +158,21 @@ def _name_matches(ctx) -> pd.DataFrame:
     # hash integers, not two string columns per join. A title-less name's _ckey is its _tkey, so
     # only titled names can match by _ckey something _tkey did not.
     titled_rows = tokens["_titled"].to_numpy(dtype=bool)
-    token_pid, full_pid, surname_pid = _codes(tokens["project_id"], full["project_id"], surnames["project_id"])
-    tkey, ckey, full_key, surname_key = _codes(tokens["_tkey"], tokens["_ckey"], full["key"], surnames["key"])
+    # project codes from the two sheets' own columns (each row once; frames have a RangeIndex, so
+    # _vindex and _sindex are positions), not from the longer token and key tables
+    visit_pid, map_pid = _codes(ctx.ledger.frames["visits"]["project_id"], ctx.ledger.frames["stakeholders"]["project_id"])
+    token_pid = visit_pid[tokens["_vindex"].to_numpy()]
+    full_pid, surname_pid = map_pid[full["_sindex"].to_numpy()], map_pid[surnames["_sindex"].to_numpy()]
+    # the tokens' keys coded per distinct name, then spread back to the rows by the name's code
+    name = tokens["_name"].to_numpy()
+    distinct, first = np.unique(name, return_index=True)
+    distinct_tkey, distinct_ckey, full_key, surname_key = _codes(
+        tokens["_tkey"].iloc[first], tokens["_ckey"].iloc[first], full["key"], surnames["key"])
+    spread = np.zeros(int(distinct.max(initial=0)) + 1, dtype=np.int64)
+    spread[distinct] = distinct_tkey
+    tkey = spread[name]
+    spread[distinct] = distinct_ckey
+    ckey = spread[name]
     width = int(max(tkey.max(initial=0), ckey.max(initial=0), full_key.max(initial=0),
                     surname_key.max(initial=0))) + 1
     tid = tokens["_tid"].to_numpy()
