@@ -279,29 +279,31 @@ def _build_frames(spec: Sheet, raw: RawSheet, data_start: int, source: SheetSour
     body = raw.rows[data_start:]
     width = len(raw.rows[0]) if raw.rows else 0
     grid = _grid(body, width)
+    # Rows blank across every column (spacer rows, bloated used ranges) are not data.
+    keep = _filled_rows(grid) if body else np.empty(0, dtype=np.int64)
+    # Views into the grid, not copies: every copy of an object column touches each cell's object
+    # twice (once to copy, once to free), and those touches are scattered over the whole heap.
     columns = [grid[:, i] for i in range(grid.shape[1])] if body else [()] * width
-    grid_cols = {k: np.array(columns[i - raw.first_col], dtype=object) if body else np.empty(0, dtype=object)
-                 for k, i in col_index.items()}
-    # Excel errors come back empty from calamine; put the error text back so it is quoted.
+    grid_cols = {k: columns[i - raw.first_col] if body else np.empty(0, dtype=object) for k, i in col_index.items()}
+    # Excel errors come back empty from calamine; put the error text back so it is quoted (after the
+    # blank-row test, which saw them empty).
     for (row0, col0), text in raw.errors.items():
         offset = row0 - raw.first_row - data_start
         for key, excel_col in col_index.items():
             if excel_col == col0 and 0 <= offset < len(body):
                 grid_cols[key][offset] = text
-    # Rows blank across every column (spacer rows, bloated used ranges) are not data.
-    keep = _filled_rows(grid) if body else np.empty(0, dtype=np.int64)
     excel_rows = raw.first_row + data_start + keep + 1
     frame_data: dict[str, object] = {}
-    raw_data: dict[str, object] = {}
+    # the raw frame's one object block (a row per column, as pandas keeps it), filled in place
+    raw_block = np.empty((len(spec.columns), len(keep)), dtype=object)
     every_row = len(keep) == len(body)  # no blank row: each column is used as it is, not copied again
-    for column in spec.columns:
+    for position, column in enumerate(spec.columns):
         if column.key in grid_cols:
             values = grid_cols[column.key] if every_row else grid_cols[column.key][keep]
         else:
             values = np.full(len(keep), None, dtype=object)
-        typed, unreadable, shared = normalize_column(column, values)
+        typed, unreadable, _ = normalize_column(column, values, out=raw_block[position])
         frame_data[column.key] = typed
-        raw_data[column.key] = pd.Series(shared, dtype=object, copy=False)
         if unreadable.any():
             for pos in np.flatnonzero(unreadable):
                 findings.append(_unreadable(source, column, int(excel_rows[pos]), values[pos]))
@@ -324,7 +326,8 @@ def _build_frames(spec: Sheet, raw: RawSheet, data_start: int, source: SheetSour
                 "The cell holds a formula with no cached value (the program that saved the file did not calculate it); "
                 "it is treated as empty. Open the file in Excel, recalculate (F9) and save.",
                 sheet=raw.title, row=excel_row, column=title, cell=cell_ref(raw.title, col0, excel_row), file=file))
-    return frame, pd.DataFrame(raw_data), extras
+    raw_frame = pd.DataFrame(raw_block.T, columns=[c.key for c in spec.columns], dtype=object, copy=False)
+    return frame, raw_frame, extras
 
 
 def _filled_rows(grid: np.ndarray) -> np.ndarray:

@@ -315,7 +315,8 @@ def normalizer_for(column: Column) -> Callable[[object], Any]:
     }[column.type]
 
 
-def normalize_column(column: Column, raw: Sequence[object] | np.ndarray) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+def normalize_column(column: Column, raw: Sequence[object] | np.ndarray,
+                     out: np.ndarray | None = None) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """Normalise one column of raw cell values; returns (typed series, unreadable mask, the raw
     values with equal values sharing one object).
 
@@ -324,8 +325,13 @@ def normalize_column(column: Column, raw: Sequence[object] | np.ndarray) -> tupl
     gives every cell its own object; the ledger keeps the raw values for the whole run (to quote
     them in messages), and sharing equal ones keeps a third of the 20,000-project ledger's
     memory from being held twice.
+
+    ``out``: an object array of the column's length to write the shared raw values into (and to
+    return), so a caller gathering several columns into one block makes no copy of each first.
     """
     raw_array = np.asarray(raw, dtype=object)
+    if out is None:
+        out = np.empty(len(raw_array), dtype=object)
     codes, uniques = pd.factorize(raw_array, use_na_sentinel=True)
     results = _clean_texts(uniques) if column.type == "text" else None
     if results is None:
@@ -341,20 +347,21 @@ def normalize_column(column: Column, raw: Sequence[object] | np.ndarray) -> tupl
         unreadable, clean = np.zeros(len(raw_array), dtype=bool), results
     # only text: a string equals only an equal string, while 1, 1.0 and True share a code
     if not len(uniques):
-        return _typed(column, clean, codes), unreadable, raw_array.copy()
+        out[:] = raw_array
+        return _typed(column, clean, codes), unreadable, out
     kind = pd.api.types.infer_dtype(uniques, skipna=False)
     if kind == "string":  # every value text: each cell takes its unique's object
-        shared = np.asarray(uniques, dtype=object)[codes]
+        np.take(np.asarray(uniques, dtype=object), codes, out=out)
         empty = codes < 0
         if empty.any():
-            shared[empty] = raw_array[empty]
-        return _typed(column, clean, codes), unreadable, shared
-    shared = raw_array.copy()
+            out[empty] = raw_array[empty]
+        return _typed(column, clean, codes), unreadable, out
+    out[:] = raw_array
     if kind in ("mixed", "mixed-integer"):  # some text among other values
         text = np.fromiter((u.__class__ is str for u in uniques), dtype=bool, count=len(uniques))
         same = (codes >= 0) & text[codes]
-        shared[same] = np.asarray(uniques, dtype=object)[codes[same]]
-    return _typed(column, clean, codes), unreadable, shared
+        out[same] = np.asarray(uniques, dtype=object)[codes[same]]
+    return _typed(column, clean, codes), unreadable, out
 
 
 _EDGE_SPACE = re.compile(r"(?:^|\x00)\s|\s(?:\x00|$)")
