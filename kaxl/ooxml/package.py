@@ -52,8 +52,7 @@ class Package:
         self._infos = {info.filename: info for info in self._zip.infolist()}
         self._order = list(self._infos)
         self._changed: dict[str, bytes] = {}
-        # big changed parts being deflated in the background: name -> (the bytes, their entry)
-        self._deflating: dict[str, tuple[bytes, Future[_Entry]]] = {}
+        self._deflating: dict[str, Future[_Entry]] = {}  # big changed parts, deflating since written
         self._reading: dict[str, Future[bytes]] = {}  # parts being inflated ahead of their read
         self._pool: ThreadPoolExecutor | None = None
         self._by_lower = {name.lower(): name for name in self._order}
@@ -136,7 +135,7 @@ class Package:
         self._reading.pop(stored, None)
         self._deflating.pop(stored, None)
         if len(data) >= _EAGER_BYTES:
-            self._deflating[stored] = (data, self._executor().submit(_Entry.deflated, data, self._infos.get(stored)))
+            self._deflating[stored] = self._deflate(stored)
 
     def remove(self, name: str) -> None:
         stored = self.find(name)
@@ -161,16 +160,15 @@ class Package:
                 self._write_zip(out, source)
             os.chmod(tmp, stat.S_IMODE(os.stat(self.path).st_mode) | stat.S_IWUSR | stat.S_IRUSR)
 
+    def _deflate(self, stored: str) -> Future[_Entry]:
+        return self._executor().submit(_Entry.deflated, self._changed[stored], self._infos.get(stored))
+
     def _write_zip(self, out, source) -> None:
-        # Changed parts are deflated on all cores at once (zlib releases the GIL): on a
-        # 20,000-project ledger that is ~100 MB of sheet XML, the slowest step of the save.
-        started = {name: future for name, (data, future) in self._deflating.items() if self._changed.get(name) is data}
-        changed = [name for name in self._order if name in self._changed and name not in started]
-        with ThreadPoolExecutor(max_workers=min(len(changed), os.cpu_count() or 1) or 1) as pool:
-            deflated = dict(zip(changed, pool.map(lambda name: _Entry.deflated(self._changed[name],
-                                                                               self._infos.get(name)), changed)))
-        deflated.update((name, future.result()) for name, future in started.items())
-        write_entries(out, ((name, deflated.get(name) or _Entry.raw(self._infos[name], source))
+        # Every changed part is deflated on the package's worker threads (zlib and ISA-L release
+        # the GIL): the big ones since they were written, the rest now, all cores at once.
+        deflated = {name: self._deflating.get(name) or self._deflate(name) for name in self._order
+                    if name in self._changed}
+        write_entries(out, ((name, deflated[name].result() if name in deflated else _Entry.raw(self._infos[name], source))
                             for name in self._order))
 
 
