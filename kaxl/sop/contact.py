@@ -158,11 +158,13 @@ def _name_matches(ctx) -> pd.DataFrame:
     # hash integers, not two string columns per join. A title-less name's _ckey is its _tkey, so
     # only titled names can match by _ckey something _tkey did not.
     titled_rows = tokens["_titled"].to_numpy(dtype=bool)
-    # project codes from the two sheets' own columns (each row once; frames have a RangeIndex, so
-    # _vindex and _sindex are positions), not from the longer token and key tables
-    visit_pid, map_pid = _codes(ctx.ledger.frames["visits"]["project_id"], ctx.ledger.frames["stakeholders"]["project_id"])
-    token_pid = visit_pid[tokens["_vindex"].to_numpy()]
-    full_pid, surname_pid = map_pid[full["_sindex"].to_numpy()], map_pid[surnames["_sindex"].to_numpy()]
+    # project codes from the two sheets' own columns (each row once), not from the longer token
+    # and key tables; _vindex and _sindex are row labels, turned into positions by the index
+    visits, stakeholders = ctx.ledger.frames["visits"], ctx.ledger.frames["stakeholders"]
+    visit_pid, map_pid = _codes(visits["project_id"], stakeholders["project_id"])
+    token_pid = visit_pid[visits.index.get_indexer(tokens["_vindex"])]
+    full_pid = map_pid[stakeholders.index.get_indexer(full["_sindex"])]
+    surname_pid = map_pid[stakeholders.index.get_indexer(surnames["_sindex"])]
     # the tokens' keys coded per distinct name, then spread back to the rows by the name's code
     name = tokens["_name"].to_numpy()
     distinct, first = np.unique(name, return_index=True)
