@@ -18,8 +18,11 @@ if TYPE_CHECKING:
 Paths = Sequence[str | os.PathLike[str]] | str | os.PathLike[str]
 
 
-def check_files(paths: Paths, as_of: dt.date, progress: Callable[[str], None] | None = None) -> CheckResult:
+def check_files(paths: Paths, as_of: dt.date, progress: Callable[[str], None] | None = None, *,
+                kpis: bool = True) -> CheckResult:
     """Read the ledgers once and run every check on them as one portfolio.
+
+    ``kpis=False``: the result's KPIs are left empty (see :func:`kaxl.sop.engine.run_check`).
 
     ``progress``, when given, is called with ``"read"`` and then ``"check"`` as each stage starts
     (the CLI shows them on a terminal; see :mod:`kaxl.progress`).
@@ -29,7 +32,7 @@ def check_files(paths: Paths, as_of: dt.date, progress: Callable[[str], None] | 
 
     if progress:
         progress("check")
-    return run_check(ledger, as_of)
+    return run_check(ledger, as_of, kpis=kpis)
 
 
 def read_ledger(paths: Paths, progress: Callable[[str], None] | None = None) -> Ledger:

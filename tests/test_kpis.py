@@ -187,3 +187,13 @@ def test_empty_ledger_has_no_data_statuses(tmp_path):
         assert empty.kpis[key]["status"] is None, key
     assert empty.kpis_by_manager == {}
     assert set(empty.kpis["aging"].values()) == {0}
+
+
+def test_kpis_left_out_change_nothing_else(tmp_path, result):
+    """The annotated copy asks for no KPIs: they come back empty, every other output the same."""
+    bare = check_files(write_ledger(tmp_path / "l.xlsx", SHEETS), AS_OF, kpis=False)
+    assert result.kpis and result.kpis_by_manager
+    assert bare.kpis == {} and bare.kpis_by_manager == {}
+    assert [(f.rule, f.cell, f.message_en) for f in bare.findings] == [(f.rule, f.cell, f.message_en) for f in result.findings]
+    pd.testing.assert_frame_equal(bare.projects, result.projects)
+    pd.testing.assert_frame_equal(bare.alerts, result.alerts)

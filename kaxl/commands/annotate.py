@@ -30,7 +30,7 @@ def command(ledger: Path, out: Path | None, as_of: str | None) -> None:
     target = out or default_output(ledger)
     check_output_path(ledger, target)  # before the read: a wrong --out fails at once
     progress = stage_lines()
-    result = check_files([ledger], parse_as_of(as_of), progress)
+    result = check_files([ledger], parse_as_of(as_of), progress, kpis=False)  # the copy shows none
     if progress:
         progress("annotate")
     target = annotate_ledger(result, ledger, target)

@@ -120,9 +120,13 @@ class CheckResult:
         return 1 if self.counts["error"] else 0
 
 
-def run_check(ledger: Ledger, as_of: dt.date) -> CheckResult:
-    """Every rule of SPEC §3 and every computed value of §4, on an already-read ledger."""
-    from kaxl.sop import enrich, kpis
+def run_check(ledger: Ledger, as_of: dt.date, *, kpis: bool = True) -> CheckResult:
+    """Every rule of SPEC §3 and every computed value of §4, on an already-read ledger.
+
+    ``kpis=False`` leaves the KPIs out (empty dicts): for an output that shows none of them, such
+    as the annotated copy, they are work nobody reads."""
+    from kaxl.sop import enrich
+    from kaxl.sop import kpis as kpi_values
     from kaxl.validators.references import no_data_yet, validate_references
     from kaxl.validators.schema import validate_schema
 
@@ -143,10 +147,10 @@ def run_check(ledger: Ledger, as_of: dt.date) -> CheckResult:
     findings.sort(key=Finding.sort_key)
     projects = enrich.projects(ctx, findings)
     receivables = enrich.receivables(ctx)
+    portfolio = kpi_values.portfolio_kpis(ctx, projects, receivables) if kpis else {}
+    by_manager = kpi_values.kpis_by_manager(ctx, projects, receivables) if kpis else {}
     return CheckResult(as_of, ledger, settings, findings, build_alerts(ledger, findings, upcoming), projects,
-                       receivables, kpis.portfolio_kpis(ctx, projects, receivables),
-                       kpis.kpis_by_manager(ctx, projects, receivables), enrich.deductions(ctx, findings),
-                       context=ctx)
+                       receivables, portfolio, by_manager, enrich.deductions(ctx, findings), context=ctx)
 
 
 def _settings_and_calendar(ledger: Ledger):
