@@ -210,6 +210,25 @@ def test_a_new_notes_shown_text_is_what_is_read_back() -> None:
         assert Comments.shown_text(text) == plain_text(comments.new_comment("B2", text))
 
 
+def test_new_notes_written_together_as_one_at_a_time() -> None:
+    """Comments.add_new gives each cell the element new_comment gives it and returns its shown
+    text, with or without a text that needs Excel's escape among them (the joined-text check)."""
+    from kaxl.ooxml.comments import Comments, plain_text
+    from kaxl.ooxml.record import text_hash, text_hashes
+
+    clean = ["kaxl 校验\n[错误 error] A-1 <缺少> & 'x'", "&amp; &copy; &#x41;", "crlf\r\nline", "ends in _x", "x0041_"]
+    for texts in (clean, clean + ["a\x01b", "_x0041_", "lone \ud800"]):
+        refs = [f"B{n}" for n in range(2, 2 + len(texts))] + ['Q"&1']
+        texts = texts + ["odd ref"]
+        one, many = Comments(None), Comments(None)
+        for ref, text in zip(refs, texts):
+            one.put(ref, one.new_comment(ref, text))
+        shown = many.add_new(list(zip(refs, texts)))
+        assert many.to_bytes() == one.to_bytes()
+        assert shown == [plain_text(many.get(ref)) for ref in refs] == [Comments.shown_text(t) for t in texts]
+        assert text_hashes(shown) == [text_hash(t) for t in shown]
+
+
 def test_new_tab_cells_inline_as_value_cell_writes_them() -> None:
     """The column comprehension's inline str/int/float paths give what _value_cell gives each value."""
     import datetime as dt

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from kaxl.ooxml import contenttypes, rels
@@ -36,6 +37,12 @@ _NS = "{" + NAMESPACE + "}"
 
 def text_hash(text: str) -> str:
     return hashlib.sha1(text.replace("\r\n", "\n").encode("utf-8")).hexdigest()
+
+
+def text_hashes(texts: Iterable[str]) -> list[str]:
+    """:func:`text_hash` of each text (one call for the thousands of notes of a sheet)."""
+    sha1 = hashlib.sha1
+    return [sha1(text.replace("\r\n", "\n").encode("utf-8")).hexdigest() for text in texts]
 
 
 @dataclass
