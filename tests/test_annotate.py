@@ -294,6 +294,19 @@ def test_vml_shape_count_follows_its_edits() -> None:
     assert again.shapes() == fresh(again) == 2 and again.notes().keys() == {(6, 1), (8, 8)}
 
 
+def test_note_boxes_drawn_as_before() -> None:
+    """The note boxes (ids, margins formatted with :g far down the sheet, heights from CJK,
+    narrow-quote, emoji and empty lines, z-order) are byte for byte what the per-note drawing
+    wrote before the shapes were built in one loop (its SHA-256, taken from that version)."""
+    import hashlib
+
+    from kaxl.ooxml.vml import Vml
+
+    vml = Vml(None, {1})
+    vml.add_notes([(2, 3, "a"), (20001, 12, "长 “引号” text × " * 30 + "\nnext\n\n😀"), (1, 1, "x\r\ny"), (3, 3, "")])
+    assert hashlib.sha256(vml.to_bytes()).hexdigest() == "d1da4736fefc77b1cac49521bddf8ca154892850f4d3be6f8bb5499281047801"
+
+
 def test_notes_kaxl_created_go_again_with_their_drawing_link(tmp_path: Path) -> None:
     """On a sheet without notes, kaxl adds the comments, the VML drawing and the sheet's
     <legacyDrawing> link; a run with nothing to mark takes all three away again, and every

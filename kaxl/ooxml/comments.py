@@ -145,7 +145,8 @@ class Comments:
         look-up, one opening and closing of the element around the escaped text.
         """
         texts = [text for _, text in notes]
-        safe = [cell_text(text) for text in texts] if needs_cell_escape("\n".join(texts)) else texts
+        joined = "\n".join(texts)
+        safe = [cell_text(text) for text in texts] if needs_cell_escape(joined) else texts
         p = self._p
         opening = f'" authorId="{self.author_id()}"><{p}text><{p}r>{self._run_props}<{p}t xml:space="preserve">'
         closing = f"</{p}t></{p}r></{p}text></{p}comment>"
@@ -153,7 +154,7 @@ class Comments:
         for (ref, _), text in zip(notes, safe):  # a ref of letters and digits needs no escape
             self.put(ref, start + (ref if ref.isalnum() else escape_attribute(ref)) + opening + escape_text(text)
                      + closing)
-        return [text.replace("\r\n", "\n") for text in safe]
+        return [text.replace("\r\n", "\n") for text in safe] if "\r" in joined else safe
 
     def appended(self, comment: str, text: str) -> str:
         """``comment`` (a user's note) with kaxl's text added after the separator line."""
@@ -208,8 +209,12 @@ class Comments:
             self._entries[self._entries.index(entry)] = None
 
     def to_bytes(self) -> bytes:
-        body = "".join(e[0] + e[1] for e in self._entries if e is not None) + self._trailing
-        return encode(self._head + body + self._tail, self._codec)
+        pieces = [self._head]  # one join of every piece: the part of a big sheet is megabytes
+        for entry in self._entries:
+            if entry is not None:
+                pieces += entry
+        pieces += (self._trailing, self._tail)
+        return encode("".join(pieces), self._codec)
 
 
 def _ref_of(comment: str) -> str:
