@@ -212,12 +212,13 @@ def test_a_new_notes_shown_text_is_what_is_read_back() -> None:
 
 def test_new_notes_written_together_as_one_at_a_time() -> None:
     """Comments.add_new gives each cell the element new_comment gives it and returns its shown
-    text, with or without a text that needs Excel's escape among them (the joined-text check)."""
+    text, with or without a text that needs Excel's escape or XML's among them (the checks of
+    the joined text)."""
     from kaxl.ooxml.comments import Comments, plain_text
     from kaxl.ooxml.record import text_hash, text_hashes
 
     clean = ["kaxl 校验\n[错误 error] A-1 <缺少> & 'x'", "&amp; &copy; &#x41;", "crlf\r\nline", "ends in _x", "x0041_"]
-    for texts in (clean, clean + ["a\x01b", "_x0041_", "lone \ud800"]):
+    for texts in (clean, clean + ["a\x01b", "_x0041_", "lone \ud800"], ["纯文本 no markup", "x\r\ny", "x\r\r\ny"]):
         refs = [f"B{n}" for n in range(2, 2 + len(texts))] + ['Q"&1']
         texts = texts + ["odd ref"]
         one, many = Comments(None), Comments(None)

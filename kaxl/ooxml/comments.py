@@ -147,13 +147,19 @@ class Comments:
         texts = [text for _, text in notes]
         joined = "\n".join(texts)
         safe = [cell_text(text) for text in texts] if needs_cell_escape(joined) else texts
+        markup = "&" in joined or "<" in joined or ">" in joined
         p = self._p
         opening = f'" authorId="{self.author_id()}"><{p}text><{p}r>{self._run_props}<{p}t xml:space="preserve">'
         closing = f"</{p}t></{p}r></{p}text></{p}comment>"
         start = f'<{p}comment ref="'
         for (ref, _), text in zip(notes, safe):  # a ref of letters and digits needs no escape
-            self.put(ref, start + (ref if ref.isalnum() else escape_attribute(ref)) + opening + escape_text(text)
-                     + closing)
+            comment = (start + (ref if ref.isalnum() else escape_attribute(ref)) + opening
+                       + (escape_text(text) if markup else text) + closing)
+            entry = self._by_ref.get(ref.upper())
+            if entry is None:  # as put() does, without two calls per note
+                self._add_entry("", comment, ref.upper())
+            else:
+                entry[1] = comment
         return [text.replace("\r\n", "\n") for text in safe] if "\r" in joined else safe
 
     def appended(self, comment: str, text: str) -> str:

@@ -14,7 +14,6 @@ Shape ids follow Excel's scheme: ``_x0000_s{1024·block + n}``, where the drawin
 
 from __future__ import annotations
 
-import math
 import re
 
 from kaxl.ooxml.textwidth import display_width
@@ -70,8 +69,8 @@ def note_size(text: str) -> int:
             width = display_width(line)
             if len(_LINE_WIDTHS) < 4096:
                 _LINE_WIDTHS[line] = width
-        lines += max(1, math.ceil(width / _CHARS_PER_LINE))
-    return max(4, math.ceil((lines * 12 + 10) / 20))
+        lines += (width + _CHARS_PER_LINE - 1) // _CHARS_PER_LINE or 1  # whole lines, at least one
+    return max(4, (lines * 12 + 10 + 19) // 20)  # 12 px a line and 10 px of margin, in 20 px rows
 
 
 class Vml:
