@@ -210,6 +210,25 @@ def test_a_new_notes_shown_text_is_what_is_read_back() -> None:
         assert Comments.shown_text(text) == plain_text(comments.new_comment("B2", text))
 
 
+def test_new_notes_written_together_as_one_at_a_time() -> None:
+    """Comments.add_new gives each cell the element new_comment gives it and returns its shown
+    text, with or without a text that needs Excel's escape among them (the joined-text check)."""
+    from kaxl.ooxml.comments import Comments, plain_text
+    from kaxl.ooxml.record import text_hash, text_hashes
+
+    clean = ["kaxl 校验\n[错误 error] A-1 <缺少> & 'x'", "&amp; &copy; &#x41;", "crlf\r\nline", "ends in _x", "x0041_"]
+    for texts in (clean, clean + ["a\x01b", "_x0041_", "lone \ud800"]):
+        refs = [f"B{n}" for n in range(2, 2 + len(texts))] + ['Q"&1']
+        texts = texts + ["odd ref"]
+        one, many = Comments(None), Comments(None)
+        for ref, text in zip(refs, texts):
+            one.put(ref, one.new_comment(ref, text))
+        shown = many.add_new(list(zip(refs, texts)))
+        assert many.to_bytes() == one.to_bytes()
+        assert shown == [plain_text(many.get(ref)) for ref in refs] == [Comments.shown_text(t) for t in texts]
+        assert text_hashes(shown) == [text_hash(t) for t in shown]
+
+
 def test_new_tab_cells_inline_as_value_cell_writes_them() -> None:
     """The column comprehension's inline str/int/float paths give what _value_cell gives each value."""
     import datetime as dt
@@ -273,6 +292,19 @@ def test_vml_shape_count_follows_its_edits() -> None:
     assert again.shapes() == fresh(again) == 1
     again.add_notes([(8, 8, "d")])
     assert again.shapes() == fresh(again) == 2 and again.notes().keys() == {(6, 1), (8, 8)}
+
+
+def test_note_boxes_drawn_as_before() -> None:
+    """The note boxes (ids, margins formatted with :g far down the sheet, heights from CJK,
+    narrow-quote, emoji and empty lines, z-order) are byte for byte what the per-note drawing
+    wrote before the shapes were built in one loop (its SHA-256, taken from that version)."""
+    import hashlib
+
+    from kaxl.ooxml.vml import Vml
+
+    vml = Vml(None, {1})
+    vml.add_notes([(2, 3, "a"), (20001, 12, "长 “引号” text × " * 30 + "\nnext\n\n😀"), (1, 1, "x\r\ny"), (3, 3, "")])
+    assert hashlib.sha256(vml.to_bytes()).hexdigest() == "d1da4736fefc77b1cac49521bddf8ca154892850f4d3be6f8bb5499281047801"
 
 
 def test_notes_kaxl_created_go_again_with_their_drawing_link(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from kaxl.ooxml.comments import Comments, plain_text
 from kaxl.ooxml.contenttypes import ContentTypes
 from kaxl.ooxml.newsheet import locator, register_formats, render
 from kaxl.ooxml.package import Package, iter_parts
-from kaxl.ooxml.record import MarkRecord, Record, SheetParts, text_hash
+from kaxl.ooxml.record import MarkRecord, Record, SheetParts, text_hash, text_hashes
 from kaxl.ooxml.rels import Rels
 from kaxl.ooxml.sheetpatch import (
     CellInfo,
@@ -262,20 +262,22 @@ class _SheetAnnotator:
                 matches = text_hash(plain_text(current)) == earlier.note_hash and earlier.original_comment
                 comments.put(ref, earlier.original_comment if matches else Comments.strip_separated(current))
         new_notes: list[tuple[int, int, str]] = []
+        new_refs: list[tuple[str, str]] = []
         noted: dict[tuple[int, int], tuple[str, str, str]] = {}
         for (row, col), mark in sorted(self.wanted.items()):
             ref = make_ref(row, col)
             current = comments.get(ref)
             if current is not None:
                 written = comments.appended(current, mark.note)
-                shown = plain_text(written)
-            else:
-                written = comments.new_comment(ref, mark.note)
+                comments.put(ref, written)
+                noted[(row, col)] = ("appended", current, text_hash(plain_text(written)))
+            else:  # the new notes are written together below (they go after every existing one)
                 new_notes.append((row, col, mark.note))
-                drop_shapes.add((row, col))  # an orphan box left at a cell without a note
-                shown = Comments.shown_text(mark.note)  # = plain_text(written), without parsing it back
-            comments.put(ref, written)
-            noted[(row, col)] = ("appended", current, text_hash(shown)) if current is not None else ("new", "", text_hash(shown))
+                new_refs.append((ref, mark.note))
+        # what a new note shows is known without parsing it back; its cell may hold an orphan box
+        for (row, col, _), digest in zip(new_notes, text_hashes(comments.add_new(new_refs))):
+            noted[(row, col)] = ("new", "", digest)
+            drop_shapes.add((row, col))
 
         parts = SheetParts()
         if vml is None and new_notes:

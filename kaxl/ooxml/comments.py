@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 
 from kaxl.ooxml.xmltext import (
     ATTRS,
@@ -19,6 +20,7 @@ from kaxl.ooxml.xmltext import (
     encode,
     escape_attribute,
     escape_text,
+    needs_cell_escape,
     root_prefix,
 )
 
@@ -134,6 +136,26 @@ class Comments:
         return (f'<{p}comment ref="{escape_attribute(ref)}" authorId="{self.author_id()}"><{p}text>{self.run(text)}'
                 f'</{p}text></{p}comment>')
 
+    def add_new(self, notes: Sequence[tuple[str, str]]) -> list[str]:
+        """Put a :meth:`new_comment` at each (ref, text) and return each one's :meth:`shown_text`.
+
+        A large ledger has tens of thousands of new notes, so what is the same for all of them
+        is done once: one scan of their joined text for characters Excel's escape must change
+        (there nearly never are any; a match can never span the joining line break), one author
+        look-up, one opening and closing of the element around the escaped text.
+        """
+        texts = [text for _, text in notes]
+        joined = "\n".join(texts)
+        safe = [cell_text(text) for text in texts] if needs_cell_escape(joined) else texts
+        p = self._p
+        opening = f'" authorId="{self.author_id()}"><{p}text><{p}r>{self._run_props}<{p}t xml:space="preserve">'
+        closing = f"</{p}t></{p}r></{p}text></{p}comment>"
+        start = f'<{p}comment ref="'
+        for (ref, _), text in zip(notes, safe):  # a ref of letters and digits needs no escape
+            self.put(ref, start + (ref if ref.isalnum() else escape_attribute(ref)) + opening + escape_text(text)
+                     + closing)
+        return [text.replace("\r\n", "\n") for text in safe] if "\r" in joined else safe
+
     def appended(self, comment: str, text: str) -> str:
         """``comment`` (a user's note) with kaxl's text added after the separator line."""
         p = self._p
@@ -187,8 +209,12 @@ class Comments:
             self._entries[self._entries.index(entry)] = None
 
     def to_bytes(self) -> bytes:
-        body = "".join(e[0] + e[1] for e in self._entries if e is not None) + self._trailing
-        return encode(self._head + body + self._tail, self._codec)
+        pieces = [self._head]  # one join of every piece: the part of a big sheet is megabytes
+        for entry in self._entries:
+            if entry is not None:
+                pieces += entry
+        pieces += (self._trailing, self._tail)
+        return encode("".join(pieces), self._codec)
 
 
 def _ref_of(comment: str) -> str:

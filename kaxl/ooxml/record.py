@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kaxl.ooxml import contenttypes, rels
@@ -36,6 +37,15 @@ _NS = "{" + NAMESPACE + "}"
 
 def text_hash(text: str) -> str:
     return hashlib.sha1(text.replace("\r\n", "\n").encode("utf-8")).hexdigest()
+
+
+def text_hashes(texts: Sequence[str]) -> list[str]:
+    """:func:`text_hash` of each text (the thousands of notes of a sheet: line ends are looked
+    for once in all of them, not once in each)."""
+    sha1 = hashlib.sha1
+    if "\r" in "".join(texts):
+        texts = [text.replace("\r\n", "\n") for text in texts]
+    return [sha1(text.encode("utf-8")).hexdigest() for text in texts]
 
 
 @dataclass

@@ -134,10 +134,11 @@ class Vml:
             self._insert(_NOTE_TYPE)
         ids = self._allocate(len(notes))
         z = self.shapes() + 1
-        shapes = [self._note(shape_id, row, col, text, z + i) for i, (shape_id, (row, col, text)) in
-                  enumerate(zip(ids, notes))]
-        self._insert("".join(shapes))
-        self._shapes = z - 1 + len(shapes)
+        close = self.text.rfind("</xml>")
+        at = close if close >= 0 else len(self.text)
+        # one join: the shapes of a big sheet are megabytes, not copied again into the part
+        self.text = "".join([self.text[:at], *_note_shapes(ids, notes, z), self.text[at:]])
+        self._shapes = z - 1 + len(notes)
 
     def _insert(self, markup: str) -> None:
         close = self.text.rfind("</xml>")
@@ -175,21 +176,33 @@ class Vml:
             tag = tag[:-2] + f' data="{data}"/>' if tag.endswith("/>") else tag[:-1] + f' data="{data}">'
         self.text = self.text[: match.start()] + tag + self.text[match.end():]
 
-    @staticmethod
-    def _note(shape_id: int, row: int, col: int, text: str, z: int) -> str:
-        """One hidden note box to the right of (row, col), sized for ``text``."""
-        rows = note_size(text)
-        top = max(row - 2, 0)
-        anchor = f"{col}, 15, {top}, 10, {col + NOTE_COLUMNS}, 15, {top + rows}, 4"
-        left_pt, top_pt = col * 48 + 11.25, top * 15 + 7.5
-        style = (f"position:absolute;margin-left:{left_pt:g}pt;margin-top:{top_pt:g}pt;width:{NOTE_COLUMNS * 48}pt;"
-                 f"height:{rows * 15}pt;z-index:{z};visibility:hidden")
-        return (f'<v:shape id="_x0000_s{shape_id}" type="#_x0000_t202" style="{style}" fillcolor="#ffffe1" '
-                'o:insetmode="auto"><v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
-                '<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto">'
-                '<div style="text-align:left"></div></v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/>'
-                f'<x:SizeWithCells/><x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill>'
-                f'<x:Row>{row - 1}</x:Row><x:Column>{col - 1}</x:Column></x:ClientData></v:shape>')
-
     def to_bytes(self) -> bytes:
         return self.text.encode("latin-1")
+
+
+def _note_shapes(ids: list[int], notes: list[tuple[int, int, str]], z: int) -> list[str]:
+    """Hidden note boxes (ids[i] for notes[i], z-index from ``z``), each to the right of its
+    (row, col) and sized for its text, as Excel draws a new note.
+
+    One format per box: a big ledger has tens of thousands, so the margin of each column
+    (the same for every note in it) is formatted once.
+    """
+    lefts: dict[int, str] = {}
+    shapes = []
+    for n, (shape_id, (row, col, text)) in enumerate(zip(ids, notes), start=z):
+        rows = note_size(text)
+        top = max(row - 2, 0)
+        left = lefts.get(col)
+        if left is None:
+            left = lefts[col] = f"{col * 48 + 11.25:g}"
+        shapes.append(
+            f'<v:shape id="_x0000_s{shape_id}" type="#_x0000_t202" style="position:absolute;margin-left:{left}pt;'
+            f'margin-top:{top * 15 + 7.5:g}pt;width:{NOTE_COLUMNS * 48}pt;height:{rows * 15}pt;z-index:{n};'
+            'visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/>'
+            '<v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/>'
+            '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div></v:textbox>'
+            '<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+            f'<x:Anchor>{col}, 15, {top}, 10, {col + NOTE_COLUMNS}, 15, {top + rows}, 4</x:Anchor>'
+            f'<x:AutoFill>False</x:AutoFill><x:Row>{row - 1}</x:Row><x:Column>{col - 1}</x:Column>'
+            '</x:ClientData></v:shape>')
+    return shapes
