@@ -63,13 +63,13 @@ def where(ctx: RuleContext, key: str, index: Any, column: str | None) -> dict[st
 
 
 def iso(value: Any) -> str:
-    if type(value) is pd.Timestamp:  # what rows_of gives: no new Timestamp per message
+    if type(value) is dt.datetime or type(value) is pd.Timestamp:  # what rows_of gives: no new Timestamp per message
         return value.date().isoformat()
     return pd.Timestamp(value).date().isoformat()
 
 
 def as_date(value: Any) -> dt.date | None:
-    if type(value) is pd.Timestamp:
+    if type(value) is dt.datetime or type(value) is pd.Timestamp:
         return value.date()
     return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 

@@ -52,7 +52,7 @@ def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _date(value: Any) -> dt.date | None:
-    if type(value) is pd.Timestamp:  # what rows_of gives: no new Timestamp per message
+    if type(value) is dt.datetime or type(value) is pd.Timestamp:  # what rows_of gives: no new Timestamp per message
         return value.date()
     return None if value is None else pd.Timestamp(value).date()
 
