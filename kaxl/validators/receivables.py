@@ -17,6 +17,7 @@ import pandas as pd
 from kaxl.contract.findings import Finding, make
 from kaxl.sop.engine import RuleContext, RuleOutput, Upcoming
 from kaxl.sop.installments import MILESTONE_EN, days_en, locator, rows_of, yuan
+from kaxl.validators._common import as_date
 
 KEY = "receivables"
 UPCOMING_WINDOW_DAYS = 7  # the digest's "coming week", beyond the warning window
@@ -51,12 +52,6 @@ def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return rows_of(frame)
 
 
-def _date(value: Any) -> dt.date | None:
-    if type(value) is dt.datetime or type(value) is pd.Timestamp:  # what rows_of gives: no new Timestamp per message
-        return value.date()
-    return None if value is None else pd.Timestamp(value).date()
-
-
 def _what(row: dict[str, Any]) -> tuple[str, str]:
     """How messages name an installment: 合同 C-001 第 2 期（验收款） / Contract C-001 installment 2 (…)."""
     number = row["installment"] if row["installment"] is not None else "?"
@@ -75,7 +70,7 @@ def _people(row: dict[str, Any]) -> tuple[str, str]:
 
 def _common(where: Where, row: dict[str, Any], column: str, owner: str | None) -> dict[str, Any]:
     return {**where(row["_src"], row["_row"], column), "project_id": row["project_id"], "owner": owner,
-            "due_date": _date(row["due_date"]), "contract_id": row["contract_id"],
+            "due_date": as_date(row["due_date"]), "contract_id": row["contract_id"],
             "installment": row["installment"]}
 
 
@@ -83,7 +78,7 @@ def _pay001(where: Where, row: dict[str, Any]) -> Finding:
     what_zh, what_en = _what(row)
     am, co = _people(row)
     days = int(row["_days_until"])
-    due = _date(row["due_date"]).isoformat()
+    due = as_date(row["due_date"]).isoformat()
     out = row["outstanding"]
     return make(
         "PAY-001",
@@ -97,7 +92,7 @@ def _pay001(where: Where, row: dict[str, Any]) -> Finding:
 def _pay002(where: Where, row: dict[str, Any]) -> Finding:
     what_zh, what_en = _what(row)
     am, _co = _people(row)
-    due = _date(row["due_date"]).isoformat()
+    due = as_date(row["due_date"]).isoformat()
     out = row["outstanding"]
     return make(
         "PAY-002",
@@ -113,7 +108,7 @@ def _pay003(where: Where, row: dict[str, Any]) -> Finding:
     am, co = _people(row)
     days = int(row["days_overdue"])
     level = int(row["escalation_level"])
-    due = _date(row["due_date"]).isoformat()
+    due = as_date(row["due_date"]).isoformat()
     out = row["outstanding"]
     received = row["amount_received"] or 0.0
     hint_zh = hint_en = ""
@@ -148,7 +143,7 @@ def _no_invoice(table: pd.DataFrame, as_of: dt.date) -> pd.Series:
 def _pay004(where: Where, row: dict[str, Any]) -> Finding:
     what_zh, what_en = _what(row)
     _am, co = _people(row)
-    due = _date(row["due_date"]).isoformat()
+    due = as_date(row["due_date"]).isoformat()
     days = -int(row["_days_until"])
     owner = row["commercial_ops"] or row["account_manager"]
     if row["invoice_date"] is None:
@@ -157,7 +152,7 @@ def _pay004(where: Where, row: dict[str, Any]) -> Finding:
         en = (f"{what_en} was due on {due} with ¥{yuan(row['outstanding'])} unpaid, but no invoice date is "
               f"recorded. Clients pay against the invoice: CO {co}, issue it now and record the invoice date.")
     else:
-        inv = _date(row["invoice_date"]).isoformat()
+        inv = as_date(row["invoice_date"]).isoformat()
         zh = (f"{what_zh}开票日期 {inv} 晚于应收日期 {due}。请商务 {co} 核对开票日期；"
               "今后请在应收日期前开票，以免客户因未收到发票而延迟付款。")
         en = (f"{what_en} was invoiced on {inv}, after its due date {due}. CO {co}: check the invoice date, and "
@@ -185,7 +180,7 @@ def _pay005(ctx: RuleContext, where: Where, table: pd.DataFrame) -> list[Finding
     future = table["received_date"].notna() & (table["received_date"] > pd.Timestamp(ctx.as_of))
     for row in _rows(table[future]):
         what_zh, what_en = _what(row)
-        received = _date(row["received_date"]).isoformat()
+        received = as_date(row["received_date"]).isoformat()
         findings.append(make(
             "PAY-005",
             f"{what_zh}实收日期 {received} 晚于今天（{ctx.as_of.isoformat()}），钱不能在未来到账。"
@@ -200,11 +195,11 @@ def _pay005(ctx: RuleContext, where: Where, table: pd.DataFrame) -> list[Finding
 def _upcoming(row: dict[str, Any]) -> Upcoming:
     what_zh, what_en = _what(row)
     days = int(row["_days_until"])
-    due = _date(row["due_date"]).isoformat()
+    due = as_date(row["due_date"]).isoformat()
     out = row["outstanding"]
     return Upcoming(
         project_id=row["project_id"], rule="PAY-001", owner_role="AM", owner=row["account_manager"],
-        due_date=_date(row["due_date"]), days=-days,
+        due_date=as_date(row["due_date"]), days=-days,
         message_zh=f"{what_zh}将于 {due}（{days} 天后）到期，应收 {yuan(out)} 元。",
         message_en=f"{what_en}: ¥{yuan(out)} due on {due} (in {days_en(days)}).",
         cell=row["_cell"], contract_id=row["contract_id"], installment=row["installment"], amount=out)
