@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,19 +96,37 @@ class Ledger:
 
 
 def read_ledger(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str]) -> Ledger:
-    """Read every workbook of a portfolio into one :class:`Ledger` (raises only LedgerReadError)."""
-    return build_ledger(load_workbooks(paths))
+    """Read every workbook of a portfolio into one :class:`Ledger` (raises only LedgerReadError).
+
+    Each ledger sheet is typed as soon as calamine has read it, while the next ones are still
+    being parsed (see :func:`kaxl.reading.workbook.load_workbook`); the ledger is then put
+    together in workbook order, the same as from sheets loaded first.
+    """
+    keys = _title_keys()
+    typed: dict[int, SheetPart] = {}
+
+    def typer(file: str) -> Callable[[RawSheet], None]:
+        def ready(raw: RawSheet) -> None:
+            key = keys.get(fold(raw.title))
+            if key is not None:  # a second tab of the same sheet is typed for nothing: rare, harmless
+                typed[id(raw)] = _type_sheet(file, key, raw)
+        return ready
+
+    return build_ledger(load_workbooks(paths, typer), typed)
 
 
-def build_ledger(workbooks: Sequence[tuple[str, list[RawSheet]]]) -> Ledger:
-    """A :class:`Ledger` from sheets already loaded — from files, or from Excel by the buttons."""
+def build_ledger(workbooks: Sequence[tuple[str, list[RawSheet]]], typed: dict[int, SheetPart] | None = None) -> Ledger:
+    """A :class:`Ledger` from sheets already loaded — from files, or from Excel by the buttons.
+
+    ``typed``: sheets already typed as they were read, by ``id`` of their RawSheet."""
+    typed = typed or {}
     files = [file for file, _ in workbooks]
     parts: dict[str, list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]] = {s.key: [] for s in SHEETS}
     sources: dict[str, list[SheetSource]] = {s.key: [] for s in SHEETS}
     findings: list[Finding] = []
     for file, raw_sheets in workbooks:
         for key, raw in _match_sheets(raw_sheets).items():
-            part = _type_sheet(file, key, raw)
+            part = typed.get(id(raw)) or _type_sheet(file, key, raw)
             if part.frames is not None:
                 frame = part.frames[0]
                 if len(sources[key]):  # rows of the n-th file with this sheet point to its source

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import queue
 import re
 import zipfile
 from collections import deque
@@ -41,19 +42,30 @@ class RawSheet:
     uncached_formulas: set[tuple[int, int]] = field(default_factory=set)  # (row0, col0)
 
 
-def load_workbooks(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str]) -> list[tuple[str, list[RawSheet]]]:
-    """(path, sheets) for every workbook of a portfolio, in order."""
+Ready = Callable[[RawSheet], None]  # told of each sheet as soon as it is read (on the caller's thread)
+
+
+def load_workbooks(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
+                   ready: Callable[[str], Ready | None] | None = None) -> list[tuple[str, list[RawSheet]]]:
+    """(path, sheets) for every workbook of a portfolio, in order.
+
+    ``ready(path)``, when given, returns the ``ready`` callback of :func:`load_workbook` for
+    that workbook (or None)."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    return [(str(p), load_workbook(p)) for p in paths]
+    return [(str(p), load_workbook(p, ready(str(p)) if ready else None)) for p in paths]
 
 
-def load_workbook(path: str | os.PathLike[str]) -> list[RawSheet]:
+def load_workbook(path: str | os.PathLike[str], ready: Ready | None = None) -> list[RawSheet]:
     """Every worksheet of ``path`` (after the safety checks), in workbook order.
 
     The XML scan for error cells and uncached formulas runs sheet by sheet in another thread
     while calamine parses (zlib and calamine release the GIL): on a 20,000-project ledger it is
     then almost free instead of half a second after the parse.
+
+    ``ready(sheet)`` is called on the caller's thread with each sheet, complete, as soon as it
+    is read (in the order the reads finish): the caller types one sheet while calamine parses
+    the next ones, instead of waiting for the whole workbook with one core idle.
     """
     path = Path(path)
     check_workbook_file(path)
@@ -67,6 +79,8 @@ def load_workbook(path: str | os.PathLike[str]) -> list[RawSheet]:
             scan = scans.get(sheet.title)
             if scan is not None:
                 sheet.errors, sheet.uncached_formulas = scan.result()
+            if ready is not None:
+                ready(sheet)
             return sheet
 
         return _load_sheets(path, sizes, complete)
@@ -86,10 +100,11 @@ def _open(path: Path) -> pc.CalamineWorkbook:
 
 def _load_sheets(path: Path, sizes: dict[str, int], complete: Callable[[RawSheet], RawSheet]) -> list[RawSheet]:
     """Every worksheet, parsed by calamine — by two threads when the workbook is large —
-    each passed through ``complete`` as soon as it is read.
+    each passed through ``complete`` on this thread as soon as it is read.
 
     calamine parses without holding the GIL, so on a 2-core machine two workbook handles
-    reading different sheets (largest first) take about half the time of one.
+    reading different sheets (largest first) take about half the time of one; what
+    ``complete`` does with a sheet (the typing) runs beside the parse of the ones after it.
     """
     book = _open(path)
     metas = [m for m in book.sheets_metadata if str(m.typ) == "SheetTypeEnum.WorkSheet" or "WorkSheet" in str(m.typ)]
@@ -100,26 +115,37 @@ def _load_sheets(path: Path, sizes: dict[str, int], complete: Callable[[RawSheet
         finally:
             book.close()
     book.close()
-    queue = deque(sorted(metas, key=lambda m: -sizes.get(m.name, 0)))
+    pending = deque(sorted(metas, key=lambda m: -sizes.get(m.name, 0)))
+    finished: queue.SimpleQueue[tuple[str, RawSheet | BaseException]] = queue.SimpleQueue()
 
-    def work() -> dict[str, RawSheet]:
-        handle = _open(path)
-        done: dict[str, RawSheet] = {}
+    def work() -> None:
         try:
-            while True:
-                try:
-                    meta = queue.popleft()  # deque.popleft is atomic: each sheet read once
-                except IndexError:
-                    return done
-                done[meta.name] = complete(_read_sheet(handle, meta, path))
-        finally:
-            handle.close()
+            handle = _open(path)
+            try:
+                while True:
+                    try:
+                        meta = pending.popleft()  # deque.popleft is atomic: each sheet read once
+                    except IndexError:
+                        return
+                    finished.put((meta.name, _read_sheet(handle, meta, path)))
+            finally:
+                handle.close()
+        except BaseException as exc:  # handed to the caller's thread, which raises it
+            finished.put(("", exc))
 
+    read: dict[str, RawSheet] = {}
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(work) for _ in range(workers)]
-        read: dict[str, RawSheet] = {}
-        for future in futures:
-            read.update(future.result())
+        for _ in range(workers):
+            pool.submit(work)
+        try:
+            while len(read) < len(metas):
+                name, sheet = finished.get()
+                if isinstance(sheet, BaseException):
+                    raise sheet
+                read[name] = complete(sheet)
+        except BaseException:
+            pending.clear()  # the other thread stops after its current sheet
+            raise
     return [read[meta.name] for meta in metas]
 
 
