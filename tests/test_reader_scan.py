@@ -60,3 +60,11 @@ def test_a_large_sheet_with_few_errors() -> None:
     data = _sheet(kinds)
     errors = _scan_sheet(data)[0]
     assert errors == _errors_everywhere(data) and len(errors) == sum(k in (0, 1, 2) for k in kinds)
+
+
+def test_an_error_value_starts_with_a_hash() -> None:
+    """Excel's error values all start with "#": the reader rules errors out of a sheet without
+    one by a single-byte search, so a t="e" cell holding anything else is no error either."""
+    data = _sheet([0]).replace(b"#N/A", b"N/A")
+    assert _scan_sheet(data) == ({}, set())
+    assert _scan_sheet(_sheet([0]))[0] == {(0, 1): "#N/A"}
