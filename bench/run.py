@@ -242,12 +242,16 @@ def user_python(cache: Path) -> str:
     py = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     stamp = venv / "kaxl-installed-from"
     digest = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()
-    if not py.exists():
-        print(f"… a user's venv for the benchmark: {venv}", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    if not stamp.exists() or stamp.read_text() != digest:
-        subprocess.run([str(py), "-m", "pip", "install", "-q", "-e", str(REPO)], check=True)
-        stamp.write_text(digest)
+    try:
+        if not py.exists():
+            print(f"… a user's venv for the benchmark: {venv}", file=sys.stderr)
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        if not stamp.exists() or stamp.read_text() != digest:
+            subprocess.run([str(py), "-m", "pip", "install", "-q", "-e", str(REPO)], check=True)
+            stamp.write_text(digest)
+    except (OSError, subprocess.CalledProcessError) as exc:  # offline, say: measure here rather than not at all
+        print(f"… could not make the user's venv ({exc}); timing this Python instead", file=sys.stderr)
+        return sys.executable
     return str(py)
 
 
