@@ -131,10 +131,18 @@ class Comments:
         holds ``escape_text(cell_text(text))``, which unescaping undoes exactly."""
         return cell_text(text).replace("\r\n", "\n")
 
-    def new_comment(self, ref: str, text: str) -> str:
+    def _new_comment_frame(self) -> tuple[str, str, str]:
+        """What comes before the ref, between the ref and the escaped text, and after the text,
+        in every comment kaxl writes (one run, kaxl's author)."""
         p = self._p
-        return (f'<{p}comment ref="{escape_attribute(ref)}" authorId="{self.author_id()}"><{p}text>{self.run(text)}'
-                f'</{p}text></{p}comment>')
+        return (f'<{p}comment ref="',
+                f'" authorId="{self.author_id()}"><{p}text><{p}r>{self._run_props}<{p}t xml:space="preserve">',
+                f"</{p}t></{p}r></{p}text></{p}comment>")
+
+    def new_comment(self, ref: str, text: str) -> str:
+        """One new comment of ``text`` at ``ref`` (:meth:`add_new` writes many at once)."""
+        start, opening, closing = self._new_comment_frame()
+        return start + escape_attribute(ref) + opening + escape_text(cell_text(text)) + closing
 
     def add_new(self, notes: Sequence[tuple[str, str]]) -> list[str]:
         """Put a :meth:`new_comment` at each (ref, text) and return each one's :meth:`shown_text`.
@@ -148,10 +156,7 @@ class Comments:
         joined = "\n".join(texts)
         safe = [cell_text(text) for text in texts] if needs_cell_escape(joined) else texts
         markup = "&" in joined or "<" in joined or ">" in joined
-        p = self._p
-        opening = f'" authorId="{self.author_id()}"><{p}text><{p}r>{self._run_props}<{p}t xml:space="preserve">'
-        closing = f"</{p}t></{p}r></{p}text></{p}comment>"
-        start = f'<{p}comment ref="'
+        start, opening, closing = self._new_comment_frame()
         for (ref, _), text in zip(notes, safe):  # a ref of letters and digits needs no escape
             comment = (start + (ref if ref.isalnum() else escape_attribute(ref)) + opening
                        + (escape_text(text) if markup else text) + closing)

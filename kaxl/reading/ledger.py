@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +24,7 @@ import pandas as pd
 from kaxl.contract.columns import SHEETS, Column, Sheet, sheet
 from kaxl.contract.findings import Finding, cell_ref, make, quote
 from kaxl.reading.normalize import EXCEL_ERRORS, clean_text, normalize_column
-from kaxl.reading.workbook import RawSheet, load_workbooks
+from kaxl.reading.workbook import RawSheet, Ready, load_workbooks
 
 HEADER_SCAN_ROWS = 30
 META_COLUMNS = ("_src", "_row")
@@ -105,7 +105,7 @@ def read_ledger(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str]
     keys = _title_keys()
     typed: dict[int, SheetPart] = {}
 
-    def typer(file: str) -> Callable[[RawSheet], None]:
+    def typer(file: str) -> Ready:
         def ready(raw: RawSheet) -> None:
             key = keys.get(fold(raw.title))
             if key is not None:  # a second tab of the same sheet is typed for nothing: rare, harmless

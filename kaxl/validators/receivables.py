@@ -17,7 +17,7 @@ import pandas as pd
 from kaxl.contract.findings import Finding, make
 from kaxl.sop.engine import RuleContext, RuleOutput, Upcoming
 from kaxl.sop.installments import MILESTONE_EN, days_en, locator, rows_of, yuan
-from kaxl.validators._common import as_date
+from kaxl.validators._common import as_date, iso
 
 KEY = "receivables"
 UPCOMING_WINDOW_DAYS = 7  # the digest's "coming week", beyond the warning window
@@ -78,7 +78,7 @@ def _pay001(where: Where, row: dict[str, Any]) -> Finding:
     what_zh, what_en = _what(row)
     am, co = _people(row)
     days = int(row["_days_until"])
-    due = as_date(row["due_date"]).isoformat()
+    due = iso(row["due_date"])
     out = row["outstanding"]
     return make(
         "PAY-001",
@@ -92,7 +92,7 @@ def _pay001(where: Where, row: dict[str, Any]) -> Finding:
 def _pay002(where: Where, row: dict[str, Any]) -> Finding:
     what_zh, what_en = _what(row)
     am, _co = _people(row)
-    due = as_date(row["due_date"]).isoformat()
+    due = iso(row["due_date"])
     out = row["outstanding"]
     return make(
         "PAY-002",
@@ -108,7 +108,7 @@ def _pay003(where: Where, row: dict[str, Any]) -> Finding:
     am, co = _people(row)
     days = int(row["days_overdue"])
     level = int(row["escalation_level"])
-    due = as_date(row["due_date"]).isoformat()
+    due = iso(row["due_date"])
     out = row["outstanding"]
     received = row["amount_received"] or 0.0
     hint_zh = hint_en = ""
@@ -143,7 +143,7 @@ def _no_invoice(table: pd.DataFrame, as_of: dt.date) -> pd.Series:
 def _pay004(where: Where, row: dict[str, Any]) -> Finding:
     what_zh, what_en = _what(row)
     _am, co = _people(row)
-    due = as_date(row["due_date"]).isoformat()
+    due = iso(row["due_date"])
     days = -int(row["_days_until"])
     owner = row["commercial_ops"] or row["account_manager"]
     if row["invoice_date"] is None:
@@ -152,7 +152,7 @@ def _pay004(where: Where, row: dict[str, Any]) -> Finding:
         en = (f"{what_en} was due on {due} with ¥{yuan(row['outstanding'])} unpaid, but no invoice date is "
               f"recorded. Clients pay against the invoice: CO {co}, issue it now and record the invoice date.")
     else:
-        inv = as_date(row["invoice_date"]).isoformat()
+        inv = iso(row["invoice_date"])
         zh = (f"{what_zh}开票日期 {inv} 晚于应收日期 {due}。请商务 {co} 核对开票日期；"
               "今后请在应收日期前开票，以免客户因未收到发票而延迟付款。")
         en = (f"{what_en} was invoiced on {inv}, after its due date {due}. CO {co}: check the invoice date, and "
@@ -180,7 +180,7 @@ def _pay005(ctx: RuleContext, where: Where, table: pd.DataFrame) -> list[Finding
     future = table["received_date"].notna() & (table["received_date"] > pd.Timestamp(ctx.as_of))
     for row in _rows(table[future]):
         what_zh, what_en = _what(row)
-        received = as_date(row["received_date"]).isoformat()
+        received = iso(row["received_date"])
         findings.append(make(
             "PAY-005",
             f"{what_zh}实收日期 {received} 晚于今天（{ctx.as_of.isoformat()}），钱不能在未来到账。"
@@ -195,7 +195,7 @@ def _pay005(ctx: RuleContext, where: Where, table: pd.DataFrame) -> list[Finding
 def _upcoming(row: dict[str, Any]) -> Upcoming:
     what_zh, what_en = _what(row)
     days = int(row["_days_until"])
-    due = as_date(row["due_date"]).isoformat()
+    due = iso(row["due_date"])
     out = row["outstanding"]
     return Upcoming(
         project_id=row["project_id"], rule="PAY-001", owner_role="AM", owner=row["account_manager"],
